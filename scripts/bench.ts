@@ -1,0 +1,30 @@
+/**
+ * Benchmark runner: `npm run bench -- <suite> [--json] [--seconds N]`. Suites print one JSON object
+ * with `--json`, a readable summary otherwise. Benchmarks measure; they never fail on a figure.
+ */
+import { Command } from 'commander';
+import { runFeatureBench } from '../shared/src/features/extractor.bench.ts';
+
+const suites: Record<string, (o: { seconds?: number }) => Promise<object>> = {
+  features: runFeatureBench,
+};
+
+const program = new Command()
+  .name('bench')
+  .argument('<suite>', `one of: ${Object.keys(suites).join(', ')}`)
+  .option('--json', 'print one JSON object')
+  .option('--seconds <n>', 'CPU seconds to spend measuring', (v) => Number(v))
+  .action(async (suite: string, opts: { json?: boolean; seconds?: number }) => {
+    const run = suites[suite];
+    if (!run) {
+      console.error(`unknown suite '${suite}'; choose one of: ${Object.keys(suites).join(', ')}`);
+      process.exit(2);
+    }
+    const result = await run({ seconds: opts.seconds });
+    if (opts.json) console.log(JSON.stringify(result));
+    else
+      for (const [k, v] of Object.entries(result))
+        console.log(`${k.padEnd(18)} ${Array.isArray(v) ? v.join(',') : v}`);
+  });
+
+await program.parseAsync();
