@@ -3,10 +3,12 @@
  * with `--json`, a readable summary otherwise. Benchmarks measure; they never fail on a figure.
  */
 import { Command } from 'commander';
+import { runResampleBench } from '../shared/src/audio/resample.bench.ts';
 import { runFeatureBench } from '../shared/src/features/extractor.bench.ts';
 
 const suites: Record<string, (o: { seconds?: number }) => Promise<object>> = {
   features: runFeatureBench,
+  resample: runResampleBench,
 };
 
 const program = new Command()
