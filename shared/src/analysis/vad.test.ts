@@ -62,7 +62,7 @@ describe('VadStateMachine', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 300 }), (probs) => {
         const ev = run(probs);
-        ev.forEach((e, i) => expect(e.type).toBe(i % 2 === 0 ? 'speechStart' : 'speechEnd'));
+        for (const [i, e] of ev.entries()) expect(e.type).toBe(i % 2 === 0 ? 'speechStart' : 'speechEnd');
         expect(ev.length % 2).toBe(0);
         for (const e of ev) {
           if (e.type !== 'speechEnd') continue;

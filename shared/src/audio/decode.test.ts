@@ -124,32 +124,31 @@ describe('decodeAudioFile on generated WAV', () => {
   ];
 
   describe.each(formats)('%s', (_name, format, tolerance) => {
-    it.each(layouts)(
-      '$rate Hz, $channels channel(s): 16 kHz mono matches the known signal',
-      async (layout) => {
-        const { rate, channels } = layout;
-        // Channels differ in level, so a wrong downmix (sum, first channel only) changes the result.
-        const levels =
-          channels === 1
-            ? [{ hz: 440, amp: 0.4 }]
-            : [
-                { hz: 440, amp: 0.5 },
-                { hz: 440, amp: 0.3 },
-              ];
-        const bytes = encodeWav(tones(rate, 0.8, levels), rate, { ...format, channels });
-        const clip = await decodeAudioFile(bytes);
-        expect(clip.original).toEqual({ sampleRate: rate, channels, format: 'wav' });
-        expect(clip.samples.length).toBe(Math.round(0.8 * 16000));
-        const expected = await resampleOffline(tones(rate, 0.8, [{ hz: 440, amp: 0.4 }]), rate);
-        let worst = 0;
-        for (let i = 0; i < expected.length; i++)
-          worst = Math.max(worst, Math.abs(clip.samples[i]! - expected[i]!));
-        expect(worst).toBeLessThan(tolerance);
-        const fit = fitTone(clip.samples, 440);
-        expect(Math.abs(db(fit.amp / 0.4))).toBeLessThan(format.bitDepth === 8 ? 0.2 : 0.01);
-        expect(Math.abs(fit.phase)).toBeLessThan(0.01);
-      },
-    );
+    it.each(
+      layouts,
+    )('$rate Hz, $channels channel(s): 16 kHz mono matches the known signal', async (layout) => {
+      const { rate, channels } = layout;
+      // Channels differ in level, so a wrong downmix (sum, first channel only) changes the result.
+      const levels =
+        channels === 1
+          ? [{ hz: 440, amp: 0.4 }]
+          : [
+              { hz: 440, amp: 0.5 },
+              { hz: 440, amp: 0.3 },
+            ];
+      const bytes = encodeWav(tones(rate, 0.8, levels), rate, { ...format, channels });
+      const clip = await decodeAudioFile(bytes);
+      expect(clip.original).toEqual({ sampleRate: rate, channels, format: 'wav' });
+      expect(clip.samples.length).toBe(Math.round(0.8 * 16000));
+      const expected = await resampleOffline(tones(rate, 0.8, [{ hz: 440, amp: 0.4 }]), rate);
+      let worst = 0;
+      for (let i = 0; i < expected.length; i++)
+        worst = Math.max(worst, Math.abs(clip.samples[i]! - expected[i]!));
+      expect(worst).toBeLessThan(tolerance);
+      const fit = fitTone(clip.samples, 440);
+      expect(Math.abs(db(fit.amp / 0.4))).toBeLessThan(format.bitDepth === 8 ? 0.2 : 0.01);
+      expect(Math.abs(fit.phase)).toBeLessThan(0.01);
+    });
   });
 
   it.each([96000, 12000, 11127])('resamples an unusual rate (%i Hz) offline', async (rate) => {

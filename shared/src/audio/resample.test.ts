@@ -138,26 +138,25 @@ describe('StreamingResampler chunking invariance', () => {
 });
 
 describe.each(['medium', 'fastest'] as const)('StreamingResampler quality (%s)', (quality) => {
-  it.each(STREAMING_INPUT_RATES)(
-    'keeps a 1 kHz tone at %i Hz: frequency, level within 0.1 dB, phase',
-    async (rate) => {
-      const y = await resampleInChunks(tone(rate, 1000, rate), rate, [rate], quality);
-      const from = OUT / 10;
-      const to = OUT - OUT / 10;
-      // 1 kHz crosses zero 2000 times a second.
-      expect(Math.abs(zeroCrossings(y, from, to) - (2000 * (to - from)) / OUT)).toBeLessThanOrEqual(2);
-      const fit = fitTone(y, OUT, 1000, from, to);
-      expect(Math.abs(db(fit.amp / 0.5))).toBeLessThan(0.1);
-      // Phase zero means output sample i sits at input time i / 16000; one output sample is 0.39 rad.
-      expect(Math.abs(fit.phase)).toBeLessThan(0.01);
-      // Everything but the tone (noise, distortion, wrong frequency) is 60 dB down.
-      const residual = new Float32Array(to - from);
-      for (let i = from; i < to; i++) {
-        residual[i - from] = y[i]! - fit.amp * Math.sin((2 * Math.PI * 1000 * i) / OUT + fit.phase);
-      }
-      expect(db(rms(residual, 0, residual.length) / (0.5 / Math.SQRT2))).toBeLessThan(-60);
-    },
-  );
+  it.each(
+    STREAMING_INPUT_RATES,
+  )('keeps a 1 kHz tone at %i Hz: frequency, level within 0.1 dB, phase', async (rate) => {
+    const y = await resampleInChunks(tone(rate, 1000, rate), rate, [rate], quality);
+    const from = OUT / 10;
+    const to = OUT - OUT / 10;
+    // 1 kHz crosses zero 2000 times a second.
+    expect(Math.abs(zeroCrossings(y, from, to) - (2000 * (to - from)) / OUT)).toBeLessThanOrEqual(2);
+    const fit = fitTone(y, OUT, 1000, from, to);
+    expect(Math.abs(db(fit.amp / 0.5))).toBeLessThan(0.1);
+    // Phase zero means output sample i sits at input time i / 16000; one output sample is 0.39 rad.
+    expect(Math.abs(fit.phase)).toBeLessThan(0.01);
+    // Everything but the tone (noise, distortion, wrong frequency) is 60 dB down.
+    const residual = new Float32Array(to - from);
+    for (let i = from; i < to; i++) {
+      residual[i - from] = y[i]! - fit.amp * Math.sin((2 * Math.PI * 1000 * i) / OUT + fit.phase);
+    }
+    expect(db(rms(residual, 0, residual.length) / (0.5 / Math.SQRT2))).toBeLessThan(-60);
+  });
 
   it.each([
     [48000, 12000],
@@ -225,15 +224,20 @@ describe('StreamingResampler length', () => {
 });
 
 describe('StreamingResampler validation and lifecycle', () => {
-  it.each([0, -8000, 12000, 96000, 44100.5, Number.NaN, Number.POSITIVE_INFINITY])(
-    'rejects input rate %s with UNSUPPORTED_SAMPLE_RATE listing the supported rates',
-    async (rate) => {
-      const err = await StreamingResampler.create({ inputRate: rate }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(AudioError);
-      expect((err as AudioError).code).toBe('UNSUPPORTED_SAMPLE_RATE');
-      expect((err as AudioError).message).toContain('8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000');
-    },
-  );
+  it.each([
+    0,
+    -8000,
+    12000,
+    96000,
+    44100.5,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+  ])('rejects input rate %s with UNSUPPORTED_SAMPLE_RATE listing the supported rates', async (rate) => {
+    const err = await StreamingResampler.create({ inputRate: rate }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AudioError);
+    expect((err as AudioError).code).toBe('UNSUPPORTED_SAMPLE_RATE');
+    expect((err as AudioError).message).toContain('8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000');
+  });
 
   it('rejects bad output rates, channel counts and qualities with their codes', async () => {
     await expect(StreamingResampler.create({ inputRate: 48000, outputRate: 500 })).rejects.toMatchObject({
