@@ -1,0 +1,51 @@
+/**
+ * Helpers shared by the `train`, `evaluate` and `export` commands: loading corpora from folders and
+ * manifests, and resolving paths against the directory the user ran npm from.
+ */
+import { resolve } from 'node:path';
+import { loadManifest } from '../corpora/manifest.ts';
+import { scanCorpus } from '../corpora/scan.ts';
+import type { CorpusItem, CorpusName, RejectedFile } from '../corpora/types.ts';
+
+/** npm runs scripts in the package folder; `INIT_CWD` is where the user typed the command. */
+export function userPath(p: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), p);
+}
+
+export interface LoadedCorpora {
+  items: CorpusItem[];
+  rejected: RejectedFile[];
+  sources: string[];
+}
+
+/** Scans every `--data` folder (corpus recognised from file names unless `corpus` is given) and manifest. */
+export async function loadCorpora(
+  data: string[],
+  manifests: string[],
+  corpus?: CorpusName,
+): Promise<LoadedCorpora> {
+  const items: CorpusItem[] = [];
+  const rejected: RejectedFile[] = [];
+  const sources: string[] = [];
+  for (const d of data) {
+    const scan = await scanCorpus(userPath(d), corpus ? { corpus } : {});
+    items.push(...scan.items);
+    rejected.push(...scan.rejected);
+    sources.push(
+      `${scan.corpus}: ${userPath(d)} (${scan.items.length} clips, ${scan.rejected.length} rejected)`,
+    );
+  }
+  for (const m of manifests) {
+    const scan = await loadManifest(userPath(m));
+    items.push(...scan.items);
+    rejected.push(...scan.rejected);
+    sources.push(`manifest: ${userPath(m)} (${scan.items.length} clips, ${scan.rejected.length} rejected)`);
+  }
+  if (items.length === 0) throw new Error('no clips found: give --data <corpus folder> or --manifest <csv>');
+  return { items, rejected, sources };
+}
+
+/** Collects a repeatable option. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,74 @@
+/**
+ * `npm run evaluate -- --model <dir> (--data <corpus folder> | --manifest <csv>) [--split test|val|train|all]
+ *   [--corpus <name>] [--adapt session|none] [--json <file>] [--report <dir>]`
+ *
+ * Prints a table and writes JSON (ua, wa, macroF1, ece, perClass, confusion, ...) and a Markdown
+ * report with the confusion matrix and a reliability diagram. See `eval/evaluate.ts` for how clips
+ * are analysed (the server's own code path).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadModelPackage } from '@emostream/server/engine/model-package';
+import { SileroVad } from '@emostream/server/vad/silero';
+import { Command } from 'commander';
+import { splitOf } from '../corpora/split.ts';
+import type { CorpusName } from '../corpora/types.ts';
+import { evaluateModel } from '../eval/evaluate.ts';
+import { formatTable, writeEvaluationReport } from '../eval/report.ts';
+import { collect, loadCorpora, userPath } from './common.ts';
+
+const program = new Command()
+  .name('evaluate')
+  .description('Evaluate a model package on a labelled corpus, clip by clip, through the server pipeline')
+  .requiredOption('--model <dir>', 'model package folder')
+  .option('--data <dir>', 'corpus folder (repeatable)', collect, [])
+  .option('--manifest <csv>', 'CSV manifest path,label,speaker (repeatable)', collect, [])
+  .option('--corpus <name>', 'corpus naming convention, when it cannot be recognised from file names')
+  .option('--split <name>', 'test | val | train | all (default: test for corpora, all for manifests)')
+  .option(
+    '--adapt <mode>',
+    "session: a speaker's clips share normalisation as in one call; none: every clip cold",
+    'session',
+  )
+  .option('--seed <n>', 'order of clips within a session', Number, 1)
+  .option('--json <file>', 'write the metrics as JSON')
+  .option('--report <dir>', 'write report.md, confusion.png and reliability.png here')
+  .option('--quiet', 'no progress output')
+  .action(async (opts) => {
+    if (opts.data.length === 0 && opts.manifest.length === 0)
+      throw new Error('give --data <corpus folder> or --manifest <csv>');
+    if (opts.adapt !== 'session' && opts.adapt !== 'none')
+      throw new Error(`--adapt must be session or none, got ${opts.adapt}`);
+    const split: string = opts.split ?? (opts.data.length ? 'test' : 'all');
+    if (!['test', 'val', 'train', 'all'].includes(split))
+      throw new Error(`--split must be test, val, train or all, got ${split}`);
+    const pkg = await loadModelPackage(userPath(opts.model));
+    const corpora = await loadCorpora(opts.data, opts.manifest, opts.corpus as CorpusName | undefined);
+    const items = split === 'all' ? corpora.items : corpora.items.filter((it) => splitOf(it) === split);
+    if (items.length === 0) throw new Error(`no clips in split '${split}'`);
+    const vad = await SileroVad.load();
+    const result = await evaluateModel(items, pkg, {
+      vad,
+      adapt: opts.adapt,
+      seed: opts.seed,
+      quiet: opts.quiet,
+    });
+    process.stdout.write(`${formatTable(result, { split, sources: corpora.sources })}\n`);
+    if (opts.json) {
+      const { predictions, ...summary } = result;
+      await writeFile(
+        userPath(opts.json),
+        `${JSON.stringify({ split, sources: corpora.sources, ...summary, predictions }, null, 2)}\n`,
+      );
+    }
+    if (opts.report) {
+      const dir = userPath(opts.report);
+      await mkdir(dir, { recursive: true });
+      await writeEvaluationReport(dir, result, { split, sources: corpora.sources });
+      process.stdout.write(`report: ${join(dir, 'report.md')}\n`);
+    }
+    await vad.release();
+    await pkg.engine.release();
+  });
+
+await program.parseAsync();

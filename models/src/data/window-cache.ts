@@ -1,0 +1,179 @@
+/**
+ * The feature cache: every clip of a corpus run through the server's own analysis core (features,
+ * Silero VAD, speech windows) once per augmentation variant, stored on disk so that repeated
+ * training runs do not recompute it. Windows are stored raw (unnormalised) together with each
+ * clip's speech statistics, so training can normalise them with any simulated session.
+ *
+ * Cache files are keyed by a hash of the analysis configuration, the variant, the seed and every
+ * input file's path, size and modification time: change any of them and the variant is rebuilt.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type AnalyzerConfig, StreamAnalyzer } from '@emostream/server/core/stream-analyzer';
+import type { SileroVad } from '@emostream/server/vad/silero';
+import { decodeAudioFile } from '@emostream/shared/audio/decode';
+import type { CorpusItem } from '../corpora/types.ts';
+import { progress } from '../util/progress.ts';
+
+/** A deterministic waveform transform applied before analysis (the identity for clean audio). */
+export interface Variant {
+  /** Short id, part of the cache key; bump `version` when the transform changes. */
+  id: string;
+  version: number;
+  transform?: (samples: Float32Array, seed: number) => Promise<Float32Array>;
+}
+
+/** One clip of one variant in the cache. */
+export interface CachedClip {
+  path: string;
+  corpus: string;
+  speaker: string;
+  label: string;
+  variant: string;
+  durationS: number;
+  /** Index of the clip's first window in the cache and how many it has (0 when no speech was found). */
+  firstWindow: number;
+  windows: number;
+  /** Speech statistics the server's normaliser would have learned from this clip. */
+  statsFrames: number;
+  statsSum: number[];
+  statsSumSq: number[];
+}
+
+export interface WindowCache {
+  key: string;
+  dim: number;
+  windowFrames: number;
+  clips: CachedClip[];
+  /** Windows, row-major `windowFrames x dim` each, back to back. */
+  data: Float32Array;
+  padStart: Int16Array;
+  padEnd: Int16Array;
+}
+
+export interface CacheOptions {
+  analyzer: AnalyzerConfig;
+  variant: Variant;
+  cacheDir: string;
+  seed: number;
+  vad: SileroVad;
+  quiet?: boolean;
+}
+
+/** Seed of one clip's transform: stable across runs and independent of the clip order. */
+export function clipSeed(seed: number, path: string, variant: string): number {
+  return createHash('sha256').update(`${seed}:${variant}:${path}`).digest().readUInt32LE(0);
+}
+
+async function cacheKey(items: readonly CorpusItem[], o: CacheOptions): Promise<string> {
+  const h = createHash('sha256');
+  h.update(
+    JSON.stringify({ analyzer: o.analyzer, variant: o.variant.id, version: o.variant.version, seed: o.seed }),
+  );
+  for (const it of items) {
+    const s = await stat(it.path);
+    h.update(`${it.path}\0${s.size}\0${Math.round(s.mtimeMs)}\0${it.speaker}\0${it.label}\n`);
+  }
+  return h.digest('hex').slice(0, 24);
+}
+
+/** Loads the variant's windows from the cache, computing and storing them if needed. */
+export async function buildWindowCache(items: readonly CorpusItem[], o: CacheOptions): Promise<WindowCache> {
+  const key = `${o.variant.id}-${await cacheKey(items, o)}`;
+  const base = join(o.cacheDir, key);
+  if (existsSync(`${base}.json`) && existsSync(`${base}.f32`)) return loadCache(base, key);
+
+  const analyzerConfig: AnalyzerConfig = { ...o.analyzer, normalizer: undefined };
+  const probe = new StreamAnalyzer(analyzerConfig, async () => 0);
+  const dim = probe.features.dim;
+  const windowFrames = probe.windower.options.windowFrames;
+  const winSize = windowFrames * dim;
+  const clips: CachedClip[] = [];
+  const chunks: Float32Array[] = [];
+  const pads: number[] = [];
+  let windows = 0;
+  const bar = progress(`features ${o.variant.id}`, items.length, { quiet: o.quiet });
+  for (const item of items) {
+    const decoded = await decodeAudioFile(item.path);
+    const x = o.variant.transform
+      ? await o.variant.transform(decoded.samples, clipSeed(o.seed, item.path, o.variant.id))
+      : decoded.samples;
+    const state = o.vad.newState();
+    const analyzer = new StreamAnalyzer(
+      {
+        ...analyzerConfig,
+        normalizer: { priorMean: new Array(dim).fill(0), priorStd: new Array(dim).fill(1), priorFrames: 0 },
+      },
+      async (f) => (await o.vad.run([f], [state]))[0]!,
+      { raw: true },
+    );
+    const a = await analyzer.push(x);
+    const b = await analyzer.end();
+    const ws = [...a.windows, ...b.windows];
+    for (const w of ws) {
+      if (w.data.length !== winSize)
+        throw new Error(`window of ${w.data.length} values, expected ${winSize}`);
+      chunks.push(w.data);
+      pads.push(w.padStart, w.padEnd);
+    }
+    const stats = analyzer.normalizer!.snapshot();
+    clips.push({
+      path: item.path,
+      corpus: item.corpus,
+      speaker: item.speaker,
+      label: item.label,
+      variant: o.variant.id,
+      durationS: x.length / 16000,
+      firstWindow: windows,
+      windows: ws.length,
+      statsFrames: stats.frames,
+      statsSum: stats.sum,
+      statsSumSq: stats.sumSq,
+    });
+    windows += ws.length;
+    bar.tick(1, { windows });
+  }
+  bar.stop();
+  const data = new Float32Array(windows * winSize);
+  chunks.forEach((c, i) => {
+    data.set(c, i * winSize);
+  });
+  const padStart = new Int16Array(windows);
+  const padEnd = new Int16Array(windows);
+  for (let i = 0; i < windows; i++) {
+    padStart[i] = pads[2 * i]!;
+    padEnd[i] = pads[2 * i + 1]!;
+  }
+  const cache: WindowCache = { key, dim, windowFrames, clips, data, padStart, padEnd };
+  await mkdir(o.cacheDir, { recursive: true });
+  // Write under temporary names and rename, so an interrupted run never leaves a half cache.
+  await writeFile(`${base}.f32.tmp`, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  const meta = { key, dim, windowFrames, clips, padStart: Array.from(padStart), padEnd: Array.from(padEnd) };
+  await writeFile(`${base}.json.tmp`, JSON.stringify(meta));
+  await rename(`${base}.f32.tmp`, `${base}.f32`);
+  await rename(`${base}.json.tmp`, `${base}.json`);
+  return cache;
+}
+
+async function loadCache(base: string, key: string): Promise<WindowCache> {
+  const meta = JSON.parse(await readFile(`${base}.json`, 'utf8')) as Omit<
+    WindowCache,
+    'data' | 'padStart' | 'padEnd'
+  > & {
+    padStart: number[];
+    padEnd: number[];
+  };
+  const buf = await readFile(`${base}.f32`);
+  const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  return {
+    key,
+    dim: meta.dim,
+    windowFrames: meta.windowFrames,
+    clips: meta.clips,
+    data,
+    padStart: Int16Array.from(meta.padStart),
+    padEnd: Int16Array.from(meta.padEnd),
+  };
+}

@@ -1,0 +1,164 @@
+/**
+ * Classification metrics for emotion recognition. `ua` (unweighted accuracy, the mean of per-class
+ * recalls) is the headline figure because the corpora are imbalanced; `wa` is plain accuracy.
+ * Classes without any true example are left out of the averages (a corpus that lacks a class must
+ * not score 0 recall on it), but predictions into them still count as errors.
+ */
+
+export interface ClassMetrics {
+  support: number;
+  predicted: number;
+  recall: number;
+  precision: number;
+  f1: number;
+}
+
+export interface Metrics {
+  n: number;
+  ua: number;
+  wa: number;
+  macroF1: number;
+  ece: number;
+  nll: number;
+  classes: string[];
+  /** Classes with at least one true example: the averages run over these. */
+  presentClasses: string[];
+  perClass: Record<string, ClassMetrics>;
+  /** `confusion[true][predicted]` counts, in `classes` order. */
+  confusion: number[][];
+  reliability: ReliabilityBin[];
+}
+
+export interface ReliabilityBin {
+  lo: number;
+  hi: number;
+  count: number;
+  confidenceMean: number;
+  accuracy: number;
+}
+
+/** Metrics of probability rows `probs` (n x classes) against true class indices. */
+export function computeMetrics(
+  probs: ArrayLike<number>[],
+  truth: readonly number[],
+  classes: readonly string[],
+  bins = 10,
+): Metrics {
+  const k = classes.length;
+  const n = truth.length;
+  if (probs.length !== n) throw new Error(`metrics: ${probs.length} predictions for ${n} labels`);
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const rel = Array.from({ length: bins }, (_, b) => ({
+    lo: b / bins,
+    hi: (b + 1) / bins,
+    count: 0,
+    conf: 0,
+    correct: 0,
+  }));
+  let correct = 0;
+  let nll = 0;
+  for (let i = 0; i < n; i++) {
+    const p = probs[i]!;
+    const t = truth[i]!;
+    if (!(t >= 0 && t < k)) throw new Error(`metrics: label ${t} out of range`);
+    let best = 0;
+    for (let j = 1; j < k; j++) if (p[j]! > p[best]!) best = j;
+    confusion[t]![best]!++;
+    if (best === t) correct++;
+    nll -= Math.log(Math.max(p[t]!, 1e-12));
+    const conf = p[best]!;
+    const b = Math.min(bins - 1, Math.floor(conf * bins));
+    rel[b]!.count++;
+    rel[b]!.conf += conf;
+    if (best === t) rel[b]!.correct++;
+  }
+  const perClass: Record<string, ClassMetrics> = {};
+  const present: string[] = [];
+  let recallSum = 0;
+  let f1Sum = 0;
+  for (let c = 0; c < k; c++) {
+    const support = confusion[c]!.reduce((a, b) => a + b, 0);
+    const predicted = confusion.reduce((a, row) => a + row[c]!, 0);
+    const tp = confusion[c]![c]!;
+    const recall = support > 0 ? tp / support : 0;
+    const precision = predicted > 0 ? tp / predicted : 0;
+    const f1 = recall + precision > 0 ? (2 * recall * precision) / (recall + precision) : 0;
+    perClass[classes[c]!] = { support, predicted, recall, precision, f1 };
+    if (support > 0) {
+      present.push(classes[c]!);
+      recallSum += recall;
+      f1Sum += f1;
+    }
+  }
+  let ece = 0;
+  const reliability: ReliabilityBin[] = rel.map((b) => {
+    const confidenceMean = b.count ? b.conf / b.count : 0;
+    const accuracy = b.count ? b.correct / b.count : 0;
+    ece += n > 0 ? (b.count / n) * Math.abs(accuracy - confidenceMean) : 0;
+    return { lo: b.lo, hi: b.hi, count: b.count, confidenceMean, accuracy };
+  });
+  return {
+    n,
+    ua: present.length ? recallSum / present.length : 0,
+    wa: n ? correct / n : 0,
+    macroF1: present.length ? f1Sum / present.length : 0,
+    ece,
+    nll: n ? nll / n : 0,
+    classes: [...classes],
+    presentClasses: present,
+    perClass,
+    confusion,
+    reliability,
+  };
+}
+
+/** Softmax of `logits / temperature`, row-wise. */
+export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {
+  const k = logits.length;
+  const out = new Float64Array(k);
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < k; j++) max = Math.max(max, logits[j]! / temperature);
+  let sum = 0;
+  for (let j = 0; j < k; j++) {
+    out[j] = Math.exp(logits[j]! / temperature - max);
+    sum += out[j]!;
+  }
+  for (let j = 0; j < k; j++) out[j]! /= sum;
+  return out;
+}
+
+/**
+ * Temperature scaling (Guo et al. 2017): the single T > 0 minimising the negative log-likelihood of
+ * the validation labels, found by golden-section search on log T.
+ */
+export function fitTemperature(logits: ArrayLike<number>[], truth: readonly number[]): number {
+  const nllAt = (t: number) => {
+    let s = 0;
+    for (let i = 0; i < logits.length; i++)
+      s -= Math.log(Math.max(softmax(logits[i]!, t)[truth[i]!]!, 1e-12));
+    return s;
+  };
+  let a = Math.log(0.05);
+  let b = Math.log(20);
+  const g = (Math.sqrt(5) - 1) / 2;
+  let c = b - g * (b - a);
+  let d = a + g * (b - a);
+  let fc = nllAt(Math.exp(c));
+  let fd = nllAt(Math.exp(d));
+  for (let i = 0; i < 60; i++) {
+    if (fc < fd) {
+      b = d;
+      d = c;
+      fd = fc;
+      c = b - g * (b - a);
+      fc = nllAt(Math.exp(c));
+    } else {
+      a = c;
+      c = d;
+      fc = fd;
+      d = a + g * (b - a);
+      fd = nllAt(Math.exp(d));
+    }
+  }
+  return Math.exp((a + b) / 2);
+}

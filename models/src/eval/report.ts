@@ -1,0 +1,99 @@
+/**
+ * Human-readable evaluation output: a console table and a Markdown report with the confusion matrix
+ * and a reliability diagram as PNG.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { confusionMatrix, reliabilityDiagram } from '../report/charts.ts';
+import { renderPng } from '../report/png.ts';
+import type { EvaluationResult } from './evaluate.ts';
+import type { Metrics } from './metrics.ts';
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+function metricRows(name: string, m: Metrics): string {
+  return `| ${name} | ${m.n} | ${m.ua.toFixed(3)} | ${m.wa.toFixed(3)} | ${m.macroF1.toFixed(3)} | ${m.ece.toFixed(3)} |`;
+}
+
+/** The console summary: overall and per-corpus metrics and per-class recall. */
+export function formatTable(r: EvaluationResult, ctx: { split: string; sources: string[] }): string {
+  const lines = [
+    `model ${r.model}, split ${ctx.split}, adaptation ${r.adapt}`,
+    `clips scored ${r.n}, skipped (label not in model) ${r.skipped}, no speech found ${r.noSpeech}`,
+    '',
+    '| set | clips | UA | WA | macro-F1 | ECE |',
+    '|---|---|---|---|---|---|',
+    metricRows('all', r),
+    ...Object.entries(r.byCorpus).map(([c, m]) => metricRows(c, m)),
+    '',
+    '| class | support | recall | precision | F1 |',
+    '|---|---|---|---|---|',
+    ...r.classes.map((c) => {
+      const m = r.perClass[c]!;
+      return `| ${c} | ${m.support} | ${pct(m.recall)} | ${pct(m.precision)} | ${m.f1.toFixed(3)} |`;
+    }),
+  ];
+  return lines.join('\n');
+}
+
+/** Writes report.md, confusion.png and reliability.png (plus per-corpus confusion matrices). */
+export async function writeEvaluationReport(
+  dir: string,
+  r: EvaluationResult,
+  ctx: { split: string; sources: string[] },
+) {
+  const pngs: string[] = [];
+  const write = async (name: string, svg: string) => {
+    await writeFile(join(dir, name), renderPng(svg));
+    pngs.push(name);
+  };
+  await write(
+    'confusion.png',
+    confusionMatrix({
+      title: `Confusion (${ctx.split}, all corpora)`,
+      classes: r.classes,
+      counts: r.confusion,
+      normalise: 'row',
+    }),
+  );
+  for (const [c, m] of Object.entries(r.byCorpus)) {
+    await write(
+      `confusion-${c}.png`,
+      confusionMatrix({
+        title: `Confusion (${ctx.split}, ${c})`,
+        classes: r.classes,
+        counts: m.confusion,
+        normalise: 'row',
+      }),
+    );
+  }
+  await write(
+    'reliability.png',
+    reliabilityDiagram({
+      title: `Reliability (${ctx.split})`,
+      bins: r.reliability.map((b) => ({
+        confidenceMean: b.confidenceMean,
+        accuracy: b.accuracy,
+        count: b.count,
+      })),
+      ece: r.ece,
+    }),
+  );
+  const md = [
+    `# Evaluation of ${r.model}`,
+    '',
+    `Split: ${ctx.split}. Adaptation: ${r.adapt}. Data: ${ctx.sources.join('; ')}.`,
+    '',
+    formatTable(r, ctx),
+    '',
+    '## Confusion matrices (rows: true class, normalised per row)',
+    '',
+    ...pngs.filter((p) => p.startsWith('confusion')).map((p) => `![${p}](${p})`),
+    '',
+    '## Reliability',
+    '',
+    '![reliability](reliability.png)',
+    '',
+  ].join('\n');
+  await writeFile(join(dir, 'report.md'), md);
+}

@@ -1,0 +1,100 @@
+/**
+ * Offline analysis of one recording with the live pipeline's core: the same analyser, the same
+ * engine and the same post-processing as a stream, fed in 20 ms chunks. `analyze` and `evaluate`
+ * use it; a session state lets consecutive recordings of one speaker share normalisation, as one
+ * call would.
+ */
+import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
+import type { VadEvent } from '@emostream/shared/analysis/vad';
+import type { FeatureWindow } from '@emostream/shared/analysis/windower';
+import { calibratedProbs, decide, type EmotionScores, meanProbs } from '@emostream/shared/model/postprocess';
+import type { ModelPackage } from '../engine/model-package.ts';
+import type { SileroVad } from '../vad/silero.ts';
+import { StreamAnalyzer } from './stream-analyzer.ts';
+
+export interface WindowResult extends EmotionScores {
+  index: number;
+  kind: FeatureWindow['kind'];
+  segment: number;
+  startMs: number;
+  endMs: number;
+  logits: number[];
+}
+
+export interface ClipResult {
+  durationS: number;
+  windows: WindowResult[];
+  vad: VadEvent[];
+  /** Mean of the window probabilities and its decision; null when no speech was found. */
+  clip: EmotionScores | null;
+  /** Normaliser state after the clip (pass it to the speaker's next clip). */
+  session: NormalizerState;
+}
+
+export interface ClipOptions {
+  vad: SileroVad;
+  session?: NormalizerState;
+  /** Samples per push (320 = 20 ms, as live clients send). */
+  chunkSamples?: number;
+  uncertainThreshold?: number;
+}
+
+/** Analyses 16 kHz mono samples. */
+export async function analyzeSamples(
+  samples: Float32Array,
+  pkg: ModelPackage,
+  o: ClipOptions,
+): Promise<ClipResult> {
+  const state = o.vad.newState();
+  const analyzer = new StreamAnalyzer(pkg.analyzer, async (f) => (await o.vad.run([f], [state]))[0]!, {
+    session: o.session,
+  });
+  const chunk = o.chunkSamples ?? 320;
+  const windows: FeatureWindow[] = [];
+  const vad: VadEvent[] = [];
+  for (let pos = 0; pos < samples.length; pos += chunk) {
+    const r = await analyzer.push(samples.subarray(pos, Math.min(samples.length, pos + chunk)));
+    windows.push(...r.windows);
+    vad.push(...r.vad);
+  }
+  const r = await analyzer.end();
+  windows.push(...r.windows);
+  vad.push(...r.vad);
+
+  const { config, engine } = pkg;
+  const threshold = o.uncertainThreshold ?? config.uncertainThreshold;
+  const results: WindowResult[] = [];
+  const size = engine.frames * engine.dim;
+  const batch = 32;
+  for (let i = 0; i < windows.length; i += batch) {
+    const part = windows.slice(i, i + batch);
+    const input = new Float32Array(part.length * size);
+    part.forEach((w, j) => {
+      input.set(w.data, j * size);
+    });
+    const logits = await engine.infer(input, part.length);
+    part.forEach((w, j) => {
+      const row = Array.from(logits.subarray(j * engine.classes, (j + 1) * engine.classes));
+      const probs = calibratedProbs(row, config.temperature);
+      results.push({
+        ...decide(probs, config.classes, threshold),
+        index: w.index,
+        kind: w.kind,
+        segment: w.segment,
+        startMs: (w.startSample / 16000) * 1000,
+        endMs: (w.endSample / 16000) * 1000,
+        logits: row,
+      });
+    });
+  }
+  const clip = results.length
+    ? decide(meanProbs(results.map((w) => w.probs)), config.classes, threshold)
+    : null;
+  return {
+    durationS: samples.length / 16000,
+    windows: results,
+    vad,
+    clip,
+    session: analyzer.normalizer?.snapshot() ?? { frames: 0, sum: [], sumSq: [] },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Loads a model package folder (`config.json` + ONNX file) into an inference engine and the
+ * analysis configuration it implies.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type ModelConfig, parseModelConfig } from '@emostream/shared/model/config';
+import type { AnalyzerConfig } from '../core/stream-analyzer.ts';
+import { type EngineOptions, OnnxEngine } from './onnx-engine.ts';
+
+export interface ModelPackage {
+  dir: string;
+  config: ModelConfig;
+  engine: OnnxEngine;
+  analyzer: AnalyzerConfig;
+}
+
+/** The analysis configuration (features, VAD, windows, normaliser prior) a model was trained with. */
+export function analyzerConfigOf(config: ModelConfig): AnalyzerConfig {
+  return {
+    features: config.features as AnalyzerConfig['features'],
+    vad: config.vad,
+    window: config.window,
+    normalizer: config.normalizer,
+  };
+}
+
+/** Reads and validates `dir/config.json`, then opens the ONNX model with ONNX Runtime. */
+export async function loadModelPackage(
+  dir: string,
+  engine: Partial<EngineOptions> = {},
+): Promise<ModelPackage> {
+  const abs = resolve(dir);
+  const configPath = join(abs, 'config.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(configPath, 'utf8'));
+  } catch (e) {
+    throw new Error(`cannot read model config ${configPath}: ${(e as Error).message}`);
+  }
+  const config = parseModelConfig(raw, configPath);
+  const eng = await OnnxEngine.load(join(abs, config.onnx.file), {
+    ...engine,
+    inputName: config.onnx.input,
+    outputName: config.onnx.output,
+    frames: config.window.windowFrames,
+    dim: config.normalizer.priorMean.length,
+    classes: config.classes.length,
+  });
+  return { dir: abs, config, engine: eng, analyzer: analyzerConfigOf(config) };
+}

@@ -1,0 +1,102 @@
+/**
+ * Emotion inference on ONNX Runtime: a batch of normalised windows in, class logits out. CPU by
+ * default; the CUDA execution provider when asked for and available (it falls back to CPU with a
+ * warning when the CUDA libraries are missing).
+ */
+import * as ort from 'onnxruntime-node';
+
+export interface EngineOptions {
+  inputName: string;
+  outputName: string;
+  frames: number;
+  dim: number;
+  classes: number;
+  /** ONNX Runtime intra-op threads (1 leaves the other cores to other streams). */
+  threads: number;
+  /** 'cpu', or 'cuda' to try the CUDA execution provider first. */
+  device: 'cpu' | 'cuda';
+}
+
+export const defaultEngineOptions: Pick<EngineOptions, 'threads' | 'device'> = { threads: 1, device: 'cpu' };
+
+/** The interface every inference engine offers (ONNX Runtime here; tfjs is an alternative). */
+export interface InferenceEngine {
+  readonly frames: number;
+  readonly dim: number;
+  readonly classes: number;
+  readonly provider: string;
+  /** Logits of `n` windows stored back to back in `input` (`n * frames * dim` values). */
+  infer(input: Float32Array, n: number): Promise<Float32Array>;
+  release(): Promise<void>;
+}
+
+export class OnnxEngine implements InferenceEngine {
+  readonly frames: number;
+  readonly dim: number;
+  readonly classes: number;
+  readonly provider: string;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    private readonly o: EngineOptions,
+    provider: string,
+  ) {
+    this.frames = o.frames;
+    this.dim = o.dim;
+    this.classes = o.classes;
+    this.provider = provider;
+  }
+
+  static async load(
+    path: string,
+    options: Partial<EngineOptions> & Omit<EngineOptions, 'threads' | 'device'>,
+  ): Promise<OnnxEngine> {
+    const o: EngineOptions = { ...defaultEngineOptions, ...options };
+    const common: ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: o.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    };
+    if (o.device === 'cuda') {
+      try {
+        const s = await ort.InferenceSession.create(path, { ...common, executionProviders: ['cuda', 'cpu'] });
+        return new OnnxEngine(s, o, 'cuda');
+      } catch (e) {
+        process.emitWarning(`CUDA execution provider unavailable, using CPU: ${(e as Error).message}`);
+      }
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(path, { ...common, executionProviders: ['cpu'] });
+    } catch (e) {
+      throw new Error(`cannot load ONNX model ${path}: ${(e as Error).message}`);
+    }
+    if (!session.inputNames.includes(o.inputName) || !session.outputNames.includes(o.outputName)) {
+      throw new Error(
+        `ONNX model ${path} has inputs [${session.inputNames}] and outputs [${session.outputNames}], ` +
+          `expected '${o.inputName}' and '${o.outputName}'`,
+      );
+    }
+    return new OnnxEngine(session, o, 'cpu');
+  }
+
+  async infer(input: Float32Array, n: number): Promise<Float32Array> {
+    const size = this.frames * this.dim;
+    if (input.length < n * size)
+      throw new RangeError(`engine: ${input.length} values for ${n} windows of ${size}`);
+    const x = new ort.Tensor('float32', input.length === n * size ? input : input.subarray(0, n * size), [
+      n,
+      this.frames,
+      this.dim,
+    ]);
+    const out = await this.session.run({ [this.o.inputName]: x });
+    const y = out[this.o.outputName];
+    if (!y) throw new Error(`engine: model produced no '${this.o.outputName}' output`);
+    return y.data as Float32Array;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

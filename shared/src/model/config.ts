@@ -1,0 +1,82 @@
+/**
+ * The model package contract (`models/<name>/config.json`): everything the server, `analyze` and
+ * `evaluate` need to turn audio into the exact inputs the model was trained on and its outputs into
+ * calibrated probabilities. Validated with zod at load time so that a broken package fails loudly.
+ */
+import { z } from 'zod';
+
+const featureOptions = z
+  .object({
+    sampleRate: z.literal(16000),
+    winLength: z.number().int().positive(),
+    hopLength: z.number().int().positive(),
+    nFft: z.number().int().positive(),
+    window: z.enum(['hann', 'hamming']),
+    nMels: z.number().int().positive(),
+    fMinHz: z.number().min(0),
+    fMaxHz: z.number().positive().nullable(),
+    nMfcc: z.number().int().positive(),
+    deltaWidth: z.number().int().positive(),
+    amin: z.number().positive(),
+    features: z.array(z.string()).min(1),
+  })
+  .partial()
+  .extend({ features: z.array(z.string()).min(1) });
+
+export const modelConfigSchema = z.object({
+  /** Identifier reported in every emotion event. */
+  id: z.string().min(1),
+  createdAt: z.string(),
+  labelSet: z.string(),
+  /** Output classes in model order. */
+  classes: z.array(z.string()).min(2),
+  architecture: z.string(),
+  /** ONNX file name inside the package, input and output tensor names. */
+  onnx: z.object({ file: z.string(), input: z.string(), output: z.string() }),
+  features: featureOptions,
+  vad: z
+    .object({
+      frameSamples: z.number().int(),
+      positiveThreshold: z.number(),
+      negativeThreshold: z.number(),
+      redemptionMs: z.number(),
+      preSpeechPadMs: z.number(),
+      minSpeechMs: z.number(),
+    })
+    .partial(),
+  window: z.object({
+    windowFrames: z.number().int().positive(),
+    hopFrames: z.number().int().positive(),
+    padValue: z.number(),
+    tailPadFrames: z.number().int().min(0),
+  }),
+  normalizer: z.object({
+    priorMean: z.array(z.number()),
+    priorStd: z.array(z.number()),
+    priorFrames: z.number().min(0),
+  }),
+  /** Softmax temperature fitted on the validation speakers. */
+  temperature: z.number().positive(),
+  /** Below this confidence an event is flagged `uncertain` (seed 003 uses 0.55). */
+  uncertainThreshold: z.number().min(0).max(1),
+  /** How a clip's window probabilities combine into one clip decision. */
+  clipAggregation: z.enum(['mean-prob', 'mean-logit']),
+  training: z.record(z.string(), z.unknown()).optional(),
+  metrics: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+
+/** Parses and validates a model config, with the offending path in the error message. */
+export function parseModelConfig(json: unknown, source = 'config.json'): ModelConfig {
+  const r = modelConfigSchema.safeParse(json);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+    throw new Error(`invalid model config ${source}: ${issues}`);
+  }
+  const c = r.data;
+  const dim = c.normalizer.priorMean.length;
+  if (c.normalizer.priorStd.length !== dim)
+    throw new Error(`invalid model config ${source}: prior sizes differ`);
+  return c;
+}

@@ -1,0 +1,48 @@
+/**
+ * From model logits to what users see: temperature-scaled softmax probabilities, the top label, its
+ * confidence, and the `uncertain` flag below the threshold. The server, `analyze` and `evaluate` all
+ * call this, so calibration is applied identically everywhere.
+ */
+
+export interface EmotionScores {
+  /** Probability per class, in model class order. */
+  probs: number[];
+  label: string;
+  confidence: number;
+  uncertain: boolean;
+}
+
+/** Temperature-scaled softmax of one logit row. */
+export function calibratedProbs(logits: ArrayLike<number>, temperature: number): number[] {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < logits.length; j++) max = Math.max(max, logits[j]! / temperature);
+  const out = new Array<number>(logits.length);
+  let sum = 0;
+  for (let j = 0; j < logits.length; j++) {
+    out[j] = Math.exp(logits[j]! / temperature - max);
+    sum += out[j]!;
+  }
+  for (let j = 0; j < logits.length; j++) out[j]! /= sum;
+  return out;
+}
+
+/** The decision for a probability row. */
+export function decide(
+  probs: number[],
+  classes: readonly string[],
+  uncertainThreshold: number,
+): EmotionScores {
+  let best = 0;
+  for (let j = 1; j < probs.length; j++) if (probs[j]! > probs[best]!) best = j;
+  const confidence = probs[best]!;
+  return { probs, label: classes[best]!, confidence, uncertain: confidence < uncertainThreshold };
+}
+
+/** Mean of probability rows (how a clip's or a summary's windows combine). */
+export function meanProbs(rows: readonly number[][]): number[] {
+  if (rows.length === 0) return [];
+  const k = rows[0]!.length;
+  const out = new Array<number>(k).fill(0);
+  for (const r of rows) for (let j = 0; j < k; j++) out[j]! += r[j]! / rows.length;
+  return out;
+}
