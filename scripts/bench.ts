@@ -3,12 +3,14 @@
  * with `--json`, a readable summary otherwise. Benchmarks measure; they never fail on a figure.
  */
 import { Command } from 'commander';
+import { runOnnxBench } from '../models/src/export/onnx.bench.ts';
 import { runResampleBench } from '../shared/src/audio/resample.bench.ts';
 import { runFeatureBench } from '../shared/src/features/extractor.bench.ts';
 
 const suites: Record<string, (o: { seconds?: number }) => Promise<object>> = {
   features: runFeatureBench,
   resample: runResampleBench,
+  onnx: runOnnxBench,
 };
 
 const program = new Command()

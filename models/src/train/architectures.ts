@@ -114,7 +114,9 @@ function crnnAttn(o: ArchitectureOptions): tf.LayersModel {
   const score = tf.layers.dense({ units: 1, activation: 'tanh' }).apply(x) as tf.SymbolicTensor;
   const flat = tf.layers.flatten().apply(score) as tf.SymbolicTensor;
   const weights = tf.layers.softmax().apply(flat) as tf.SymbolicTensor;
-  const expanded = tf.layers.reshape({ targetShape: [1, -1] }).apply(weights) as tf.SymbolicTensor;
+  const expanded = tf.layers
+    .reshape({ targetShape: [1, x.shape[1] as number] })
+    .apply(weights) as tf.SymbolicTensor;
   let ctx = tf.layers.dot({ axes: [2, 1] }).apply([expanded, x]) as tf.SymbolicTensor;
   ctx = tf.layers.flatten().apply(ctx) as tf.SymbolicTensor;
   ctx = tf.layers.dropout({ rate: o.dropout, seed: o.seed }).apply(ctx) as tf.SymbolicTensor;

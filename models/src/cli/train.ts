@@ -1,0 +1,216 @@
+/**
+ * `npm run train -- --data <corpus folder>... [--manifest <csv>...] --out <package dir> [options]`
+ *
+ * Trains an emotion model the way the seed documents describe (features, speaker-independent split,
+ * augmentation, class weighting, LR reduction on plateau, early stopping, best checkpoint), fits
+ * temperature scaling on the validation speakers and writes a model package: ONNX model, config,
+ * tfjs weights, training history and curves. Evaluate it afterwards with `npm run evaluate`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SileroVad } from '@emostream/server/vad/silero';
+import { defaultVadOptions } from '@emostream/shared/analysis/vad';
+import { defaultWindowerOptions } from '@emostream/shared/analysis/windower';
+import { decodeAudioFile } from '@emostream/shared/audio/decode';
+import { defaultFeatureOptions } from '@emostream/shared/features/options';
+import type { ModelConfig } from '@emostream/shared/model/config';
+import * as tf from '@tensorflow/tfjs';
+import { Command } from 'commander';
+import { classesPresent, getLabelSet } from '../corpora/labels.ts';
+import { officialSplit } from '../corpora/split.ts';
+import { priorFromClips, type SessionOptions } from '../data/sessions.ts';
+import { buildWindowCache, type Variant } from '../data/window-cache.ts';
+import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
+import { trainingCurves } from '../report/charts.ts';
+import { renderPng } from '../report/png.ts';
+import { ARCHITECTURES, type ArchitectureName } from '../train/architectures.ts';
+import { initTrainingBackend } from '../train/backend.ts';
+import { defaultTrainOptions, train } from '../train/trainer.ts';
+import { trainingVariants } from '../train/variants.ts';
+import { collect, loadCorpora, userPath } from './common.ts';
+
+const program = new Command()
+  .name('train')
+  .description('Train a speech emotion model and write a model package')
+  .option('--data <dir>', 'corpus folder (repeatable; corpus recognised from file names)', collect, [])
+  .option('--manifest <csv>', 'CSV manifest path,label,speaker (repeatable)', collect, [])
+  .requiredOption('--out <dir>', 'model package folder to write')
+  .option('--name <id>', 'model id reported in events')
+  .option('--label-set <name>', 'ekman7 | ravdess8 | valence3', 'ekman7')
+  .option('--arch <name>', `architecture: ${ARCHITECTURES.join(' | ')}`, 'vgg2d')
+  .option('--width <x>', 'width multiplier', Number, defaultTrainOptions.width)
+  .option('--epochs <n>', 'maximum epochs', Number, defaultTrainOptions.maxEpochs)
+  .option('--batch <n>', 'batch size', Number, defaultTrainOptions.batchSize)
+  .option('--lr <x>', 'initial learning rate', Number, defaultTrainOptions.learningRate)
+  .option('--loss <kind>', 'ce | focal', defaultTrainOptions.loss)
+  .option('--augment <n>', 'augmented copies of each training clip (plus clean and telephone)', Number, 4)
+  .option('--max-minutes <n>', 'time budget for the training loop', Number, defaultTrainOptions.maxMinutes)
+  .option('--seed <n>', 'random seed', Number, 1)
+  .option('--cache <dir>', 'feature cache folder', '.cache/windows')
+  .option('--backend <name>', 'auto | wasm | cpu | node | node-gpu', 'auto')
+  .option('--limit <n>', 'use at most n clips per split (smoke tests)', Number)
+  .option('--quiet', 'no progress output')
+  .action(async (opts) => {
+    const started = Date.now();
+    const backend = await initTrainingBackend(opts.backend);
+    const log = (s: string) => {
+      if (!opts.quiet) process.stderr.write(`${s}\n`);
+    };
+    log(`backend: ${backend.backend}`);
+    const corpora = await loadCorpora(opts.data, opts.manifest);
+    for (const s of corpora.sources) log(s);
+    const labelSet = getLabelSet(opts.labelSet);
+    const split = officialSplit(corpora.items);
+    const limit = (xs: typeof split.train) => (opts.limit ? xs.slice(0, opts.limit) : xs);
+    const trainItems = limit(split.train);
+    const valItems = limit(split.val);
+    if (valItems.length === 0)
+      throw new Error(
+        'no validation speakers: the split needs val speakers to choose checkpoints and fit temperature',
+      );
+    const classes = classesPresent(trainItems, labelSet);
+    const labelIndex = (label: string) => {
+      const m = labelSet.map(label as never);
+      return m === null ? -1 : classes.indexOf(m);
+    };
+    log(
+      `split: train ${trainItems.length}, val ${valItems.length}, test ${split.test.length} clips; classes ${classes.join(', ')}`,
+    );
+
+    const analyzer = {
+      features: { features: ['logmel'] as ['logmel'], nMels: 64 },
+      vad: {},
+      window: { windowFrames: 300, hopFrames: 100 },
+    };
+    const vad = await SileroVad.load();
+    const cacheDir = userPath(opts.cache);
+    // Babble noise: speech of 32 training clips spread over the speakers, loaded once.
+    const babble = async () => {
+      const step = Math.max(1, Math.floor(trainItems.length / 32));
+      const picks = trainItems.filter((_, i) => i % step === 0).slice(0, 32);
+      return Promise.all(picks.map(async (it) => (await decodeAudioFile(it.path)).samples));
+    };
+    const variants: Variant[] = trainingVariants(opts.augment, babble);
+    const trainCaches = [];
+    for (const v of variants) {
+      trainCaches.push(
+        await buildWindowCache(trainItems, {
+          analyzer,
+          variant: v,
+          cacheDir,
+          seed: opts.seed,
+          vad,
+          quiet: opts.quiet,
+        }),
+      );
+    }
+    const valCache = await buildWindowCache(valItems, {
+      analyzer,
+      variant: variants[0]!,
+      cacheDir,
+      seed: opts.seed,
+      vad,
+      quiet: opts.quiet,
+    });
+    const dim = trainCaches[0]!.dim;
+    const prior = priorFromClips(trainCaches[0]!.clips, dim);
+    const session: SessionOptions = { ...prior, priorFrames: 300, padValue: defaultWindowerOptions.padValue };
+
+    const result = await train(
+      { classes, labelIndex, train: trainCaches, val: valCache, session },
+      {
+        architecture: opts.arch as ArchitectureName,
+        width: opts.width,
+        maxEpochs: opts.epochs,
+        batchSize: opts.batch,
+        learningRate: opts.lr,
+        loss: opts.loss,
+        maxMinutes: opts.maxMinutes,
+        seed: opts.seed,
+        quiet: opts.quiet,
+      },
+    );
+    const temperature = fitTemperature(result.valLogits, result.valTruth);
+    const calibrated = computeMetrics(
+      result.valLogits.map((l) => softmax(l, temperature)),
+      result.valTruth,
+      classes,
+    );
+    log(
+      `best epoch ${result.bestEpoch}: val UA ${result.valMetrics.ua.toFixed(3)}; temperature ${temperature.toFixed(3)}, val ECE ${result.valMetrics.ece.toFixed(3)} -> ${calibrated.ece.toFixed(3)}`,
+    );
+
+    const out = userPath(opts.out);
+    await mkdir(join(out, 'report'), { recursive: true });
+    // The tfjs weights are written first so that an export problem never loses a trained model.
+    await result.model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        await writeFile(
+          join(out, 'tfjs-model.json'),
+          JSON.stringify({ ...artifacts, weightData: undefined }),
+        );
+        await writeFile(join(out, 'tfjs-weights.bin'), Buffer.from(artifacts.weightData as ArrayBuffer));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    const id = opts.name ?? `${opts.arch}-${opts.labelSet}-${new Date().toISOString().slice(0, 10)}`;
+    const config: ModelConfig = {
+      id,
+      createdAt: new Date().toISOString(),
+      labelSet: labelSet.name,
+      classes,
+      architecture: opts.arch,
+      onnx: { file: 'model.onnx', input: 'features', output: 'logits' },
+      features: { ...defaultFeatureOptions, ...analyzer.features, sampleRate: 16000, features: ['logmel'] },
+      vad: { ...defaultVadOptions },
+      window: {
+        windowFrames: analyzer.window.windowFrames,
+        hopFrames: analyzer.window.hopFrames,
+        padValue: defaultWindowerOptions.padValue,
+        tailPadFrames: defaultWindowerOptions.tailPadFrames,
+      },
+      normalizer: { ...prior, priorFrames: session.priorFrames },
+      temperature,
+      uncertainThreshold: 0.55,
+      clipAggregation: 'mean-prob',
+      training: {
+        corpora: corpora.sources,
+        trainClips: trainItems.length,
+        valClips: valItems.length,
+        variants: variants.map((v) => v.id),
+        options: {
+          arch: opts.arch,
+          width: opts.width,
+          epochs: opts.epochs,
+          batch: opts.batch,
+          lr: opts.lr,
+          loss: opts.loss,
+          seed: opts.seed,
+        },
+        backend: backend.backend,
+        bestEpoch: result.bestEpoch,
+        stoppedBy: result.stoppedBy,
+        minutes: (Date.now() - started) / 60000,
+      },
+      metrics: {
+        val: {
+          ua: calibrated.ua,
+          wa: calibrated.wa,
+          macroF1: calibrated.macroF1,
+          ece: calibrated.ece,
+          eceBeforeScaling: result.valMetrics.ece,
+        },
+      },
+    };
+    await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    await writeFile(join(out, 'report', 'history.json'), `${JSON.stringify(result.history, null, 2)}\n`);
+    const curves = trainingCurves(result.history);
+    await writeFile(join(out, 'report', 'loss.png'), renderPng(curves.loss));
+    await writeFile(join(out, 'report', 'accuracy.png'), renderPng(curves.accuracy));
+    const { exportOnnx } = await import('../export/onnx.ts');
+    await writeFile(join(out, 'model.onnx'), exportOnnx(result.model, { producer: 'emostream' }));
+    log(`wrote ${out} in ${((Date.now() - started) / 60000).toFixed(1)} min`);
+    await vad.release();
+  });
+
+await program.parseAsync();
