@@ -33,6 +33,7 @@ const program = new Command()
   .option('--seed <n>', 'order of clips within a session', Number, 1)
   .option('--json <file>', 'write the metrics as JSON')
   .option('--report <dir>', 'write report.md, confusion.png and reliability.png here')
+  .option('--limit <n>', 'evaluate at most n clips (smoke tests)', Number)
   .option('--quiet', 'no progress output')
   .action(async (opts) => {
     if (opts.data.length === 0 && opts.manifest.length === 0)
@@ -44,7 +45,8 @@ const program = new Command()
       throw new Error(`--split must be test, val, train or all, got ${split}`);
     const pkg = await loadModelPackage(userPath(opts.model));
     const corpora = await loadCorpora(opts.data, opts.manifest, opts.corpus as CorpusName | undefined);
-    const items = split === 'all' ? corpora.items : corpora.items.filter((it) => splitOf(it) === split);
+    const inSplit = split === 'all' ? corpora.items : corpora.items.filter((it) => splitOf(it) === split);
+    const items = opts.limit ? inSplit.slice(0, opts.limit) : inSplit;
     if (items.length === 0) throw new Error(`no clips in split '${split}'`);
     const vad = await SileroVad.load();
     const result = await evaluateModel(items, pkg, {

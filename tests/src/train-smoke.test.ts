@@ -1,0 +1,95 @@
+/**
+ * The model workflow end to end, as a user runs it: `npm run train` on real corpora writes a model
+ * package (a tiny smoke model here: one speaker's clips, one epoch, a quarter-width network), and
+ * `npm run evaluate` scores it through the server's pipeline and writes JSON and a report.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseModelConfig } from '@emostream/shared/model/config';
+import { hasData } from '@emostream/shared/testing/corpus';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+
+describe.runIf(hasData)('train and evaluate commands', () => {
+  it('trains a smoke model into a valid package and evaluates it', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'emostream-smoke-'));
+    const out = join(tmp, 'pkg');
+    const env = { ...process.env, INIT_CWD: root };
+    await run(
+      tsx,
+      [
+        'models/src/cli/train.ts',
+        '--data',
+        '../shared/data/ravdess',
+        '--data',
+        '../shared/data/emodb',
+        '--out',
+        out,
+        '--limit',
+        '48',
+        '--epochs',
+        '1',
+        '--width',
+        '0.25',
+        '--augment',
+        '1',
+        '--backend',
+        'wasm',
+        '--cache',
+        join(tmp, 'cache'),
+        '--quiet',
+      ],
+      { cwd: root, env, maxBuffer: 1 << 24 },
+    );
+    const config = parseModelConfig(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')));
+    expect(config.classes.length).toBeGreaterThanOrEqual(2);
+    expect(config.temperature).toBeGreaterThan(0);
+    expect(config.normalizer.priorMean).toHaveLength(64);
+    for (const f of [
+      'model.onnx',
+      'tfjs-model.json',
+      'tfjs-weights.bin',
+      'report/loss.png',
+      'report/accuracy.png',
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    const json = join(tmp, 'eval.json');
+    const { stdout } = await run(
+      tsx,
+      [
+        'models/src/cli/evaluate.ts',
+        '--model',
+        out,
+        '--data',
+        '../shared/data/ravdess',
+        '--split',
+        'test',
+        '--limit',
+        '12',
+        '--json',
+        json,
+        '--report',
+        join(tmp, 'report'),
+        '--quiet',
+      ],
+      { cwd: root, env, maxBuffer: 1 << 24 },
+    );
+    expect(stdout).toMatch(/\| all \| 12 \|/);
+    const result = JSON.parse(readFileSync(json, 'utf8'));
+    for (const k of ['ua', 'wa', 'macroF1', 'ece']) expect(result[k]).toBeGreaterThanOrEqual(0);
+    expect(result.confusion).toHaveLength(config.classes.length);
+    expect(Object.keys(result.perClass)).toEqual(config.classes);
+    expect(result.predictions).toHaveLength(12);
+    expect(existsSync(join(tmp, 'report', 'report.md'))).toBe(true);
+    expect(existsSync(join(tmp, 'report', 'confusion.png'))).toBe(true);
+    expect(existsSync(join(tmp, 'report', 'reliability.png'))).toBe(true);
+  }, 600_000);
+});
