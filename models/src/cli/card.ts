@@ -1,0 +1,156 @@
+/**
+ * `npm run card -- --model <dir> --data <corpus folder>...`
+ *
+ * Evaluates a model package on the official test speakers of each corpus (with and without session
+ * adaptation), writes the reports into `<dir>/report/` and the model card `<dir>/MODEL_CARD.md`. The
+ * card's numbers are exactly what `npm run evaluate -- --model <dir> --data <folder> --split test`
+ * prints, so anyone can re-run them.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { loadModelPackage } from '@emostream/server/engine/model-package';
+import { SileroVad } from '@emostream/server/vad/silero';
+import { Command } from 'commander';
+import { splitOf } from '../corpora/split.ts';
+import { type EvaluationResult, evaluateModel } from '../eval/evaluate.ts';
+import { writeEvaluationReport } from '../eval/report.ts';
+import { collect, loadCorpora, userPath } from './common.ts';
+
+const f3 = (x: number) => x.toFixed(3);
+
+function card(
+  dir: string,
+  config: Awaited<ReturnType<typeof loadModelPackage>>['config'],
+  results: Array<{ corpus: string; folder: string; session: EvaluationResult; none: EvaluationResult }>,
+): string {
+  const t = (config.training ?? {}) as Record<string, unknown>;
+  const rows = results.map(
+    (r) =>
+      `| ${r.corpus} | ${r.session.n} | ${f3(r.session.ua)} | ${f3(r.session.wa)} | ${f3(r.session.macroF1)} | ${f3(r.session.ece)} | ${f3(r.none.ua)} | ${f3(r.none.ece)} |`,
+  );
+  const recall = results.map((r) => {
+    const per = r.session.presentClasses.map(
+      (c) => `${c} ${(100 * r.session.perClass[c]!.recall).toFixed(0)}%`,
+    );
+    return `- ${r.corpus}: ${per.join(', ')}`;
+  });
+  const commands = results.map(
+    (r) =>
+      `npm run evaluate -- --model ${relative(process.env.INIT_CWD ?? process.cwd(), dir) || '.'} --data ${r.folder} --split test`,
+  );
+  return `# Model card: ${config.id}
+
+A speech emotion classifier for the emostream service: ${config.architecture} over 64-band log-mel
+windows of 3 s (10 ms frames) cut over speech by the Silero VAD, normalised with the stream's own
+running statistics (session normalisation with a training-set prior), calibrated by temperature
+scaling (T = ${config.temperature.toFixed(3)}). Classes (${config.labelSet}): ${config.classes.join(', ')}.
+Events below confidence ${config.uncertainThreshold} are flagged \`uncertain\`.
+
+## Training data and licence
+
+${((t.corpora as string[]) ?? []).map((c) => `- ${c}`).join('\n')}
+
+Trained on RAVDESS (Livingstone & Russo 2018, CC BY-NC-SA 4.0) and the Berlin Database of Emotional
+Speech (Burkhardt et al. 2005, research use). **Both are licensed for research and non-commercial
+use only, and so is this model.** For commercial use, train your own model on data you may use:
+put it in a CSV manifest (\`path,label,speaker\`, labels from neutral, calm, happy, sad, angry,
+fearful, disgust, surprised, boredom) and run
+\`npm run train -- --manifest my-data.csv --out models/my-model\`, then evaluate it as below.
+
+Training: ${t.trainClips ?? '?'} clips of the training speakers, ${t.valClips ?? '?'} of the validation
+speakers (RAVDESS actors 15-18, EmoDB speakers 11 and 13), variants ${((t.variants as string[]) ?? []).join(', ')};
+best epoch ${t.bestEpoch ?? '?'} (${t.stoppedBy ?? '?'}), ${Number(t.minutes ?? 0).toFixed(0)} minutes on ${t.backend ?? '?'}.
+
+## Metrics on the official test speakers (clip level)
+
+Test speakers are never seen in training or validation: RAVDESS actors 19-24 and EmoDB speakers 15
+and 16. "Session" analyses each speaker's clips one after another as one call, so normalisation
+learns that speaker's voice (unsupervised; no labels); "cold" analyses every clip as a new stream.
+
+| corpus | clips | UA (session) | WA | macro-F1 | ECE | UA (cold) | ECE (cold) |
+|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Per-class recall (session):
+${recall.join('\n')}
+
+Reproduce:
+
+\`\`\`sh
+${commands.join('\n')}
+\`\`\`
+
+Reports with confusion matrices and reliability diagrams: \`report/\`.
+
+## Known failure modes
+
+- Acted speech only: RAVDESS and EmoDB are actors reading fixed sentences in a studio. Spontaneous
+  emotion in real calls is subtler, often mixed, and mostly neutral; expect lower accuracy there.
+- The first seconds of a stream are normalised mostly by the training prior; accuracy improves as
+  the session accumulates the speaker's speech (compare the session and cold columns).
+- Languages: English and German only. Other languages and accents are untested.
+- Confusions concentrate where the acoustics overlap (see the confusion matrices): typically
+  calm/neutral vs sad, fearful vs surprised, happy vs surprised/angry.
+- Surprise is absent from EmoDB and boredom is not a class of ${config.labelSet}; windows are 3 s, so an
+  emotion shorter than about a second may be diluted.
+- Children's and elderly voices, shouting beyond the training range, overlapping speakers and heavy
+  noise are under-represented in training (noise, reverberation and telephone channels are simulated
+  by augmentation only).
+`;
+}
+
+const program = new Command()
+  .name('card')
+  .description('Evaluate a model package on the official test split and write its model card')
+  .requiredOption('--model <dir>', 'model package folder')
+  .option('--data <dir>', 'corpus folder (repeatable)', collect, [])
+  .option('--seed <n>', 'session order seed', Number, 1)
+  .action(async (opts) => {
+    const dir = userPath(opts.model);
+    const pkg = await loadModelPackage(dir);
+    const vad = await SileroVad.load();
+    const results = [];
+    for (const folder of opts.data as string[]) {
+      const corpora = await loadCorpora([folder], []);
+      const items = corpora.items.filter((it) => splitOf(it) === 'test');
+      const corpus = items[0]?.corpus ?? 'unknown';
+      const session = await evaluateModel(items, pkg, { vad, adapt: 'session', seed: opts.seed });
+      const none = await evaluateModel(items, pkg, { vad, adapt: 'none', seed: opts.seed });
+      const out = join(dir, 'report', corpus);
+      await mkdir(out, { recursive: true });
+      await writeEvaluationReport(out, session, { split: 'test', sources: corpora.sources });
+      const { predictions, ...summary } = session;
+      await writeFile(
+        join(out, 'metrics.json'),
+        `${JSON.stringify({ session: summary, cold: { ...none, predictions: undefined } }, null, 2)}\n`,
+      );
+      await writeFile(join(out, 'predictions.json'), `${JSON.stringify(predictions)}\n`);
+      results.push({ corpus, folder, session, none });
+      process.stderr.write(
+        `${corpus}: UA ${f3(session.ua)} (session), ${f3(none.ua)} (cold); ECE ${f3(session.ece)}\n`,
+      );
+    }
+    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+    config.metrics = {
+      ...(config.metrics ?? {}),
+      test: Object.fromEntries(
+        results.map((r) => [
+          r.corpus,
+          {
+            ua: r.session.ua,
+            wa: r.session.wa,
+            macroF1: r.session.macroF1,
+            ece: r.session.ece,
+            uaCold: r.none.ua,
+            n: r.session.n,
+          },
+        ]),
+      ),
+    };
+    await writeFile(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    await writeFile(join(dir, 'MODEL_CARD.md'), card(dir, pkg.config, results));
+    await vad.release();
+    await pkg.engine.release();
+  });
+
+await program.parseAsync();
