@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { runOnnxBench } from '../models/src/export/onnx.bench.ts';
+import { runBatcherBench } from '../server/src/batcher/micro-batcher.bench.ts';
 import { runResampleBench } from '../shared/src/audio/resample.bench.ts';
 import { runFeatureBench } from '../shared/src/features/extractor.bench.ts';
 
@@ -11,6 +12,7 @@ const suites: Record<string, (o: { seconds?: number }) => Promise<object>> = {
   features: runFeatureBench,
   resample: runResampleBench,
   onnx: runOnnxBench,
+  batcher: runBatcherBench,
 };
 
 const program = new Command()

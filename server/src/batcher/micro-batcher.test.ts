@@ -120,7 +120,11 @@ describe('MicroBatcher batching', () => {
   it('sends a partial batch exactly maxQueueDelayMs after its first window, counted from that window', async () => {
     const engine = new ScriptedEngine();
     const batches: BatchInfo[] = [];
-    const b = new MicroBatcher(engine, { maxBatchSize: 8, maxQueueDelayMs: 10, onBatch: (i) => batches.push(i) });
+    const b = new MicroBatcher(engine, {
+      maxBatchSize: 8,
+      maxQueueDelayMs: 10,
+      onBatch: (i) => batches.push(i),
+    });
     submit(b, 1);
     await vi.advanceTimersByTimeAsync(6);
     submit(b, 2); // must not push the deadline of the batch to t = 16
@@ -242,7 +246,10 @@ describe('MicroBatcher overload', () => {
     expect(e).toBeInstanceOf(ShedError);
     expect(e).toMatchObject({ code: 'OVERLOADED', streamId: 's6', reason: 'queue-full', waitedMs: 0 });
     expect(shed).toEqual([{ streamId: 's6', reason: 'queue-full', waitedMs: 0, queued: 3 }]);
-    expect(b.stats()).toMatchObject({ shedTotal: 1, shedByReason: { 'queue-full': 1, displaced: 0, deadline: 0 } });
+    expect(b.stats()).toMatchObject({
+      shedTotal: 1,
+      shedByReason: { 'queue-full': 1, displaced: 0, deadline: 0 },
+    });
     await vi.advanceTimersByTimeAsync(300);
     expect(engine.calls.flatMap((c) => c.ids)).toEqual([1, 2, 3, 4, 5]);
     for (const x of t.slice(0, 5)) expect(x.value![1]).toBe(x.id);
@@ -271,7 +278,12 @@ describe('MicroBatcher overload', () => {
     expect(t[1]!.status).toBe('pending');
     await vi.advanceTimersByTimeAsync(1);
     expect(t[1]).toMatchObject({ status: 'rejected', settledAt: 40 });
-    expect(t[1]!.error).toMatchObject({ code: 'OVERLOADED', streamId: 'b', reason: 'deadline', waitedMs: 30 });
+    expect(t[1]!.error).toMatchObject({
+      code: 'OVERLOADED',
+      streamId: 'b',
+      reason: 'deadline',
+      waitedMs: 30,
+    });
     expect(shed).toEqual([{ streamId: 'b', reason: 'deadline', waitedMs: 30, queued: 0 }]);
     await vi.advanceTimersByTimeAsync(40);
     t.push(submit(b, 3, 'b')); // at 80: runs at 100, before its deadline
@@ -304,7 +316,10 @@ describe('MicroBatcher failures and lifecycle', () => {
     const b = new MicroBatcher(engine, { maxBatchSize: 2 });
     const bad = [1, 2].map((id) => submit(b, id));
     await flush();
-    expect(bad[0]!.error).toMatchObject({ name: 'InferenceError', message: expect.stringMatching(/3 logits/) });
+    expect(bad[0]!.error).toMatchObject({
+      name: 'InferenceError',
+      message: expect.stringMatching(/3 logits/),
+    });
     const throwing: InferenceEngine = Object.assign(Object.create(engine) as ScriptedEngine, {
       infer: () => {
         throw new TypeError('not a tensor');
@@ -400,6 +415,42 @@ describe('MicroBatcher failures and lifecycle', () => {
     expect(warn).toHaveBeenCalledWith(expect.stringMatching(/metrics down/));
   });
 
+  it('stays within its bounds when a shed listener submits again', async () => {
+    const engine = new ScriptedEngine(() => 50);
+    const b = new MicroBatcher(engine, { maxBatchSize: 1, maxQueueSize: 2, overflow: 'drop-oldest' });
+    const retried: Tracked[] = [];
+    let retries = 0;
+    b.on('shed', (i) => {
+      if (retries < 3) retried.push(submit(b, 100 + retries++, i.streamId));
+    });
+    const t = [1, 2, 3, 4].map((id) => submit(b, id)); // 4 displaces 2, whose retry displaces 3, ...
+    expect(b.stats().queued).toBe(2);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(b.stats()).toMatchObject({ queuedPeak: 2, shedTotal: 4 });
+    expect([...t, ...retried].filter((x) => x.status === 'fulfilled').map((x) => x.id)).toEqual([
+      1, 102, 101,
+    ]);
+  });
+
+  it('runs on an injected clock', async () => {
+    let now = 1_000_000;
+    const timers: { fn: () => void; at: number }[] = [];
+    const clock = {
+      now: () => now,
+      setTimeout: (fn: () => void, ms: number) => timers.push({ fn, at: now + ms }),
+      clearTimeout: () => {},
+    };
+    const engine = new ScriptedEngine();
+    const b = new MicroBatcher(engine, { maxBatchSize: 4, maxQueueDelayMs: 7, clock });
+    const t = submit(b, 1);
+    expect(timers.map((x) => x.at)).toEqual([1_000_007]);
+    now += 3; // a timer may fire a little early on a millisecond-granular clock: it still counts as due
+    timers[0]!.fn();
+    expect(engine.calls.map((c) => c.ids)).toEqual([[1]]);
+    await flush();
+    expect(t.value![1]).toBe(1);
+  });
+
   it('validates its options', () => {
     const engine = new ScriptedEngine();
     expect(new MicroBatcher(engine).options).toEqual(defaultMicroBatcherOptions);
@@ -417,7 +468,8 @@ describe('MicroBatcher failures and lifecycle', () => {
       { overflow: 'drop-newest' as 'reject-new' },
       { clock: { now: () => 0 } as unknown as MicroBatcherOptions['clock'] },
     ];
-    for (const options of bad) expect(() => new MicroBatcher(engine, options), JSON.stringify(options)).toThrow(TypeError);
+    for (const options of bad)
+      expect(() => new MicroBatcher(engine, options), JSON.stringify(options)).toThrow(TypeError);
     expect(() => new MicroBatcher(engine, { maxWaitMs: 11 })).not.toThrow();
   });
 });
@@ -430,7 +482,8 @@ function saturatedMs(calls: Call[], slots: number, from: number, to: number): nu
   let busy = 0;
   for (let i = 1; i < points.length; i++) {
     const mid = (points[i - 1]! + points[i]!) / 2;
-    if (calls.filter((c) => c.startedAt <= mid && mid < c.endedAt).length >= slots) busy += points[i]! - points[i - 1]!;
+    if (calls.filter((c) => c.startedAt <= mid && mid < c.endedAt).length >= slots)
+      busy += points[i]! - points[i - 1]!;
   }
   return busy;
 }
@@ -440,10 +493,13 @@ const scenario = fc.record({
   maxQueueDelayMs: fc.integer({ min: 0, max: 20 }),
   maxConcurrentBatches: fc.integer({ min: 1, max: 3 }),
   durations: fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 8 }),
-  submits: fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 12 }), stream: fc.integer({ min: 0, max: 3 }) }), {
-    minLength: 1,
-    maxLength: 50,
-  }),
+  submits: fc.array(
+    fc.record({ gapMs: fc.integer({ min: 0, max: 12 }), stream: fc.integer({ min: 0, max: 3 }) }),
+    {
+      minLength: 1,
+      maxLength: 50,
+    },
+  ),
 });
 
 async function play(
@@ -498,7 +554,12 @@ describe('MicroBatcher properties', () => {
           }
         }
         const s = b.stats();
-        expect(s).toMatchObject({ queued: 0, inFlight: 0, batches: engine.calls.length, windows: tracked.length });
+        expect(s).toMatchObject({
+          queued: 0,
+          inFlight: 0,
+          batches: engine.calls.length,
+          windows: tracked.length,
+        });
         expect(s.batchSizeHistogram.reduce((a, n, size) => a + n * size, 0)).toBe(tracked.length);
       }),
       { numRuns: 150 },
@@ -515,7 +576,8 @@ describe('MicroBatcher properties', () => {
     await fc.assert(
       fc.asyncProperty(overload, async ({ base, extraQueue, overflow, extraWaitMs }) => {
         const engine = new ScriptedEngine((_n, i) => 5 + nth(base.durations, i));
-        const maxWaitMs = extraWaitMs === undefined ? Number.POSITIVE_INFINITY : base.maxQueueDelayMs + extraWaitMs;
+        const maxWaitMs =
+          extraWaitMs === undefined ? Number.POSITIVE_INFINITY : base.maxQueueDelayMs + extraWaitMs;
         const b = new MicroBatcher(engine, {
           ...base,
           maxQueueSize: base.maxBatchSize + extraQueue,

@@ -38,15 +38,18 @@ export type BatchReason = 'full' | 'delay' | 'drain';
 export interface MicroBatcherOptions {
   /** Most windows in one engine call; a batch leaves as soon as this many are queued. */
   maxBatchSize: number;
-  /** Longest a partial batch waits, counted from when its oldest window was enqueued (0 = leave whenever a slot is free). */
+  /**
+   * Longest a partial batch waits, counted from when its oldest window was enqueued (0 = leave
+   * whenever a slot is free).
+   */
   maxQueueDelayMs: number;
   /** Most windows waiting for a batch (in-flight ones excluded); at least `maxBatchSize`. */
   maxQueueSize: number;
   /** What a full queue sheds: the arriving window (`reject-new`) or the oldest queued one (`drop-oldest`). */
   overflow: OverflowPolicy;
-  /** A window still queued this long after it was enqueued is shed (`deadline`); must exceed `maxQueueDelayMs`. */
+  /** A window still queued this long after enqueueing is shed (`deadline`); must exceed `maxQueueDelayMs`. */
   maxWaitMs: number;
-  /** Batches on the engine at once; above 1 only helps an engine that runs calls in parallel (several sessions). */
+  /** Batches on the engine at once; above 1 only helps an engine that runs calls in parallel. */
   maxConcurrentBatches: number;
   /**
    * Resolve each window with a copy of its logits instead of a view into the engine's output. Views
@@ -214,14 +217,8 @@ export class MicroBatcher {
   ) {
     this.options = resolveOptions(options);
     const windowSize = engine.frames * engine.dim;
-    if (
-      !(
-        Number.isInteger(windowSize) &&
-        windowSize > 0 &&
-        Number.isInteger(engine.classes) &&
-        engine.classes > 0
-      )
-    )
+    const positiveInt = (x: number) => Number.isInteger(x) && x > 0;
+    if (!positiveInt(windowSize) || !positiveInt(engine.classes))
       throw new TypeError(
         `micro-batcher: engine has frames*dim = ${windowSize} and ${engine.classes} classes`,
       );
@@ -267,6 +264,7 @@ export class MicroBatcher {
       const error = new ShedError(req.streamId, 'queue-full', 0);
       this.countShed('queue-full');
       this.emit('shed', { streamId: req.streamId, reason: 'queue-full', waitedMs: 0, queued: this.length });
+      this.pump(); // expire() may have moved the head
       return Promise.reject(error);
     }
     let node!: Pending;
@@ -360,7 +358,7 @@ export class MicroBatcher {
     try {
       do {
         this.repump = false;
-        // A timer that fired stands for its target time even if a millisecond-granular timer ran a hair early.
+        // A fired timer stands for its target time, even if a millisecond-granular timer ran a hair early.
         const now = Math.max(this.options.clock.now(), firedAt);
         this.expire(now);
         while (this.head && this.inFlightBatches < this.options.maxConcurrentBatches) {
