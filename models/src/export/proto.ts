@@ -267,6 +267,14 @@ export function encodeModel(m: ModelMessage): Uint8Array {
   return type.encode(type.fromObject(message)).finish();
 }
 
+/** Serialises a decoded (snake_case) ModelProto object, e.g. one edited after {@link decodeModel}. */
+export function encodeModelObject(obj: Record<string, unknown>): Uint8Array {
+  const type = modelType();
+  const err = type.verify(obj);
+  if (err) throw new Error(`invalid ModelProto: ${err}`);
+  return type.encode(type.fromObject(obj)).finish();
+}
+
 /**
  * Decodes ONNX bytes into a plain object with the .proto's snake_case field names (int64 as numbers,
  * bytes as Uint8Array), for tests and tooling that inspect an exported graph.

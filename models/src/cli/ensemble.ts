@@ -1,0 +1,120 @@
+/**
+ * `npm run ensemble -- --model <dir> --model <dir>... --data <corpus folder>... --out <dir>`
+ *
+ * Merges trained model packages (same features, windows, normaliser and classes) into one package
+ * whose ONNX graph averages their logits, then fits its temperature on the validation speakers
+ * through the server's pipeline.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { analyzeSamples } from '@emostream/server/core/clip-analysis';
+import { loadModelPackage } from '@emostream/server/engine/model-package';
+import { SileroVad } from '@emostream/server/vad/silero';
+import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
+import { decodeAudioFile } from '@emostream/shared/audio/decode';
+import { parseModelConfig } from '@emostream/shared/model/config';
+import { Command } from 'commander';
+import { Rng } from '../augment/rng.ts';
+import { getLabelSet } from '../corpora/labels.ts';
+import { officialSplit } from '../corpora/split.ts';
+import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
+import { ensembleOnnx } from '../export/ensemble.ts';
+import { progress } from '../util/progress.ts';
+import { collect, loadCorpora, userPath } from './common.ts';
+
+const program = new Command()
+  .name('ensemble')
+  .requiredOption('--model <dir>', 'member model package (repeatable, at least two)', collect, [])
+  .option('--data <dir>', 'corpus folder with the validation speakers (repeatable)', collect, [])
+  .option('--manifest <csv>', 'manifest with validation speakers (repeatable)', collect, [])
+  .requiredOption('--out <dir>', 'ensemble package folder to write')
+  .option('--name <id>', 'model id')
+  .option('--seed <n>', 'session order seed', Number, 1)
+  .action(async (opts) => {
+    const dirs = (opts.model as string[]).map(userPath);
+    if (dirs.length < 2) throw new Error('give at least two --model packages');
+    const configs = await Promise.all(
+      dirs.map(async (d) => parseModelConfig(JSON.parse(await readFile(join(d, 'config.json'), 'utf8')))),
+    );
+    const first = configs[0]!;
+    const same = (k: 'classes' | 'features' | 'window' | 'normalizer' | 'vad' | 'labelSet') =>
+      configs.every((c) => JSON.stringify(c[k]) === JSON.stringify(first[k]));
+    for (const k of ['classes', 'features', 'window', 'normalizer', 'vad', 'labelSet'] as const) {
+      if (!same(k))
+        throw new Error(`members differ in '${k}': only models trained on the same inputs can be ensembled`);
+    }
+    const onnx = ensembleOnnx(
+      await Promise.all(
+        dirs.map(async (d, i) => new Uint8Array(await readFile(join(d, configs[i]!.onnx.file)))),
+      ),
+    );
+    const out = userPath(opts.out);
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'model.onnx'), onnx);
+    const config = {
+      ...first,
+      id: opts.name ?? `ensemble-${configs.map((c) => c.id).join('+')}`,
+      createdAt: new Date().toISOString(),
+      architecture: `ensemble(${configs.map((c) => c.architecture).join(', ')})`,
+      onnx: { ...first.onnx, file: 'model.onnx' },
+      temperature: 1,
+      training: { members: configs.map((c) => ({ id: c.id, training: c.training, metrics: c.metrics })) },
+      metrics: {},
+    };
+    await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+
+    // Temperature on the validation speakers, analysed as sessions like `evaluate` does.
+    const pkg = await loadModelPackage(out);
+    const corpora = await loadCorpora(opts.data, opts.manifest);
+    const labelSet = getLabelSet(first.labelSet);
+    const val = officialSplit(corpora.items).val.filter((it) => {
+      const m = labelSet.map(it.label);
+      return m !== null && first.classes.includes(m);
+    });
+    const vad = await SileroVad.load();
+    const rng = new Rng(opts.seed);
+    const bySpeaker = new Map<string, typeof val>();
+    for (const it of val) bySpeaker.set(it.speaker, [...(bySpeaker.get(it.speaker) ?? []), it]);
+    const logits: number[][] = [];
+    const truth: number[] = [];
+    const bar = progress('temperature', val.length);
+    for (const speaker of [...bySpeaker.keys()].sort()) {
+      const list = bySpeaker.get(speaker)!;
+      for (let i = list.length - 1; i > 0; i--) {
+        const j = rng.int(0, i);
+        [list[i], list[j]] = [list[j]!, list[i]!];
+      }
+      let session: NormalizerState | undefined;
+      for (const it of list) {
+        const r = await analyzeSamples((await decodeAudioFile(it.path)).samples, pkg, { vad, session });
+        session = r.session;
+        bar.tick();
+        if (r.windows.length === 0) continue;
+        const k = first.classes.length;
+        logits.push(
+          Array.from(
+            { length: k },
+            (_, j) => r.windows.reduce((a, w) => a + w.logits[j]!, 0) / r.windows.length,
+          ),
+        );
+        truth.push(first.classes.indexOf(labelSet.map(it.label)!));
+      }
+    }
+    bar.stop();
+    const temperature = fitTemperature(logits, truth);
+    const m = computeMetrics(
+      logits.map((l) => softmax(l, temperature)),
+      truth,
+      first.classes,
+    );
+    config.temperature = temperature;
+    config.metrics = { val: { ua: m.ua, wa: m.wa, macroF1: m.macroF1, ece: m.ece } };
+    await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    process.stderr.write(
+      `ensemble of ${dirs.length}: val UA ${m.ua.toFixed(3)}, ECE ${m.ece.toFixed(3)}, T ${temperature.toFixed(3)}\n`,
+    );
+    await vad.release();
+    await pkg.engine.release();
+  });
+
+await program.parseAsync();

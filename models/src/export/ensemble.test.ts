@@ -1,0 +1,59 @@
+import * as tf from '@tensorflow/tfjs';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { buildModel } from '../train/architectures.ts';
+import { ensembleOnnx } from './ensemble.ts';
+import { exportOnnx } from './onnx.ts';
+
+describe('ensembleOnnx', () => {
+  it("outputs the mean of the members' logits for any batch size", async () => {
+    await tf.setBackend('cpu');
+    const a = buildModel('vgg2d', {
+      frames: 50,
+      dim: 16,
+      classes: 5,
+      width: 0.25,
+      dropout: 0,
+      l2: 0,
+      seed: 1,
+    });
+    const b = buildModel('crnn-attn', {
+      frames: 50,
+      dim: 16,
+      classes: 5,
+      width: 0.25,
+      dropout: 0,
+      l2: 0,
+      seed: 2,
+    });
+    const bytes = ensembleOnnx([exportOnnx(a), exportOnnx(b)]);
+    const session = await ort.InferenceSession.create(bytes);
+    for (const n of [1, 3]) {
+      const x = tf.randomNormal([n, 50, 16], 0, 1, 'float32', 5);
+      const expected = tf.div(tf.add(a.predict(x) as tf.Tensor, b.predict(x) as tf.Tensor), 2).dataSync();
+      const out = await session.run({
+        features: new ort.Tensor('float32', x.dataSync() as Float32Array, [n, 50, 16]),
+      });
+      const got = out.logits!.data as Float32Array;
+      expect(got.length).toBe(n * 5);
+      for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(expected[i]!, 4);
+    }
+    await session.release();
+  });
+
+  it('needs two models with the shared input and output', () => {
+    const a = buildModel('vgg2d', {
+      frames: 50,
+      dim: 16,
+      classes: 5,
+      width: 0.25,
+      dropout: 0,
+      l2: 0,
+      seed: 1,
+    });
+    expect(() => ensembleOnnx([exportOnnx(a)])).toThrow(/two models/);
+    expect(() => ensembleOnnx([exportOnnx(a), exportOnnx(a)], { output: 'nope' })).toThrow(
+      /no output 'nope'/,
+    );
+  });
+});
