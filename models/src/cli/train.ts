@@ -43,6 +43,22 @@ const program = new Command()
   .option('--batch <n>', 'batch size', Number, defaultTrainOptions.batchSize)
   .option('--lr <x>', 'initial learning rate', Number, defaultTrainOptions.learningRate)
   .option('--loss <kind>', 'ce | focal', defaultTrainOptions.loss)
+  .option('--dropout <x>', 'dropout rate', Number, defaultTrainOptions.dropout)
+  .option('--l2 <x>', 'L2 weight decay', Number, defaultTrainOptions.l2)
+  .option('--label-smoothing <x>', 'label smoothing', Number, defaultTrainOptions.labelSmoothing)
+  .option(
+    '--lr-patience <n>',
+    'epochs without improvement before halving the learning rate',
+    Number,
+    defaultTrainOptions.lrPatience,
+  )
+  .option(
+    '--patience <n>',
+    'epochs without improvement before stopping',
+    Number,
+    defaultTrainOptions.earlyStopPatience,
+  )
+  .option('--no-specaugment', 'disable SpecAugment masks')
   .option('--augment <n>', 'augmented copies of each training clip (plus clean and telephone)', Number, 4)
   .option('--max-minutes <n>', 'time budget for the training loop', Number, defaultTrainOptions.maxMinutes)
   .option('--seed <n>', 'random seed', Number, 1)
@@ -125,6 +141,12 @@ const program = new Command()
         batchSize: opts.batch,
         learningRate: opts.lr,
         loss: opts.loss,
+        dropout: opts.dropout,
+        l2: opts.l2,
+        labelSmoothing: opts.labelSmoothing,
+        lrPatience: opts.lrPatience,
+        earlyStopPatience: opts.patience,
+        ...(opts.specaugment ? {} : { specAugment: null }),
         maxMinutes: opts.maxMinutes,
         seed: opts.seed,
         quiet: opts.quiet,
