@@ -28,6 +28,25 @@ function card(
     (r) =>
       `| ${r.corpus} | ${r.session.n} | ${f3(r.session.ua)} | ${f3(r.session.wa)} | ${f3(r.session.macroF1)} | ${f3(r.session.ece)} | ${f3(r.none.ua)} | ${f3(r.none.ece)} |`,
   );
+  const confusions = results.map((r) => {
+    const m = r.session;
+    const pairs: Array<[number, string]> = [];
+    m.confusion.forEach((row, t) => {
+      const support = row.reduce((a, b) => a + b, 0);
+      row.forEach((count, p) => {
+        if (p !== t && support > 0 && count > 0)
+          pairs.push([
+            count / support,
+            `${m.classes[t]} heard as ${m.classes[p]} ${((100 * count) / support).toFixed(0)}%`,
+          ]);
+      });
+    });
+    pairs.sort((a, b) => b[0] - a[0]);
+    return `- ${r.corpus}: ${pairs
+      .slice(0, 4)
+      .map((x) => x[1])
+      .join('; ')}`;
+  });
   const recall = results.map((r) => {
     const per = r.session.presentClasses.map(
       (c) => `${c} ${(100 * r.session.perClass[c]!.recall).toFixed(0)}%`,
@@ -48,7 +67,7 @@ Events below confidence ${config.uncertainThreshold} are flagged \`uncertain\`.
 
 ## Training data and licence
 
-${((t.corpora as string[]) ?? []).map((c) => `- ${c}`).join('\n')}
+${((t.corpora as string[]) ?? []).map((c) => `- ${c.replace(/: \/\S+\/(\S+) \(/, ': $1 (')}`).join('\n')}
 
 Trained on RAVDESS (Livingstone & Russo 2018, CC BY-NC-SA 4.0) and the Berlin Database of Emotional
 Speech (Burkhardt et al. 2005, research use). **Both are licensed for research and non-commercial
@@ -89,8 +108,8 @@ Reports with confusion matrices and reliability diagrams: \`report/\`.
 - The first seconds of a stream are normalised mostly by the training prior; accuracy improves as
   the session accumulates the speaker's speech (compare the session and cold columns).
 - Languages: English and German only. Other languages and accents are untested.
-- Confusions concentrate where the acoustics overlap (see the confusion matrices): typically
-  calm/neutral vs sad, fearful vs surprised, happy vs surprised/angry.
+- The largest confusions measured on the test speakers (share of the true class, session mode):
+${confusions.join('\n')}
 - Surprise is absent from EmoDB and boredom is not a class of ${config.labelSet}; windows are 3 s, so an
   emotion shorter than about a second may be diluted.
 - Children's and elderly voices, shouting beyond the training range, overlapping speakers and heavy

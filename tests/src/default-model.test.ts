@@ -1,0 +1,91 @@
+/**
+ * The shipped default model package: its config is valid, its ONNX graph runs in ONNX Runtime, it
+ * agrees with its tfjs weights on 100+ real speech windows, and its model card states the numbers
+ * its evaluation reports hold.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { StreamAnalyzer } from '@emostream/server/core/stream-analyzer';
+import { loadModelPackage } from '@emostream/server/engine/model-package';
+import { TfjsEngine } from '@emostream/server/engine/tfjs-engine';
+import { SileroVad } from '@emostream/server/vad/silero';
+import { decodeAudioFile } from '@emostream/shared/audio/decode';
+import { calibratedProbs } from '@emostream/shared/model/postprocess';
+import { hasData, ravdessActorFiles } from '@emostream/shared/testing/corpus';
+import { describe, expect, it } from 'vitest';
+
+const dir = fileURLToPath(new URL('../../models/default', import.meta.url));
+
+describe('models/default', () => {
+  it('is a complete package under 20 MB with a valid config', async () => {
+    let total = 0;
+    for (const f of ['config.json', 'model.onnx', 'MODEL_CARD.md']) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+      total += statSync(join(dir, f)).size;
+    }
+    if (existsSync(join(dir, 'tfjs-weights.bin'))) total += statSync(join(dir, 'tfjs-weights.bin')).size;
+    expect(total).toBeLessThan(20 * 1024 * 1024);
+    const pkg = await loadModelPackage(dir);
+    expect(pkg.config.labelSet).toBe('ekman7');
+    expect(pkg.config.classes).toEqual([
+      'neutral',
+      'happy',
+      'sad',
+      'angry',
+      'fearful',
+      'disgust',
+      'surprised',
+    ]);
+    expect(pkg.config.uncertainThreshold).toBe(0.55);
+    const card = readFileSync(join(dir, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toMatch(/non-commercial/);
+    // The card's test figures are the ones in the evaluation reports it points to.
+    for (const corpus of ['ravdess', 'emodb']) {
+      const m = JSON.parse(readFileSync(join(dir, 'report', corpus, 'metrics.json'), 'utf8'));
+      expect(card).toContain(`| ${corpus} | ${m.session.n} | ${m.session.ua.toFixed(3)} |`);
+    }
+    await pkg.engine.release();
+  });
+
+  it.runIf(hasData && existsSync(join(dir, 'tfjs-model.json')))(
+    'ONNX Runtime matches the tfjs weights on 100+ real windows (probability within 1e-4)',
+    async () => {
+      const pkg = await loadModelPackage(dir);
+      const tfjs = await TfjsEngine.load(dir, 'cpu');
+      const vad = await SileroVad.load();
+      const windows: Float32Array[] = [];
+      for (const f of [...ravdessActorFiles(21).slice(0, 50), ...ravdessActorFiles(22).slice(0, 50)]) {
+        const state = vad.newState();
+        const a = new StreamAnalyzer(pkg.analyzer, async (x) => (await vad.run([x], [state]))[0]!);
+        const { samples } = await decodeAudioFile(f);
+        for (const r of [await a.push(samples), await a.end()])
+          for (const w of r.windows) windows.push(w.data);
+      }
+      expect(windows.length).toBeGreaterThanOrEqual(100);
+      const size = pkg.engine.frames * pkg.engine.dim;
+      const input = new Float32Array(windows.length * size);
+      windows.forEach((w, i) => {
+        input.set(w, i * size);
+      });
+      const k = pkg.config.classes.length;
+      let maxDiff = 0;
+      for (let i = 0; i < windows.length; i += 32) {
+        const n = Math.min(32, windows.length - i);
+        const part = input.subarray(i * size, (i + n) * size);
+        const a = await pkg.engine.infer(part, n);
+        const b = await tfjs.infer(part, n);
+        for (let j = 0; j < n; j++) {
+          const pa = calibratedProbs(a.subarray(j * k, (j + 1) * k), pkg.config.temperature);
+          const pb = calibratedProbs(b.subarray(j * k, (j + 1) * k), pkg.config.temperature);
+          for (let c = 0; c < k; c++) maxDiff = Math.max(maxDiff, Math.abs(pa[c]! - pb[c]!));
+        }
+      }
+      expect(maxDiff).toBeLessThanOrEqual(1e-4);
+      await vad.release();
+      await pkg.engine.release();
+      await tfjs.release();
+    },
+    180_000,
+  );
+});
