@@ -202,3 +202,12 @@ export class Rng {
     ]);
   }
 }
+
+/** Shuffles `items` in place (Fisher-Yates) with `rng` and returns it. */
+export function shuffle<T>(items: T[], rng: Rng): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}

@@ -14,9 +14,9 @@ import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { parseModelConfig } from '@emostream/shared/model/config';
 import { Command } from 'commander';
-import { Rng } from '../augment/rng.ts';
 import { getLabelSet } from '../corpora/labels.ts';
 import { officialSplit } from '../corpora/split.ts';
+import { speakerSessions } from '../eval/evaluate.ts';
 import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
 import { ensembleOnnx } from '../export/ensemble.ts';
 import { progress } from '../util/progress.ts';
@@ -72,18 +72,10 @@ const program = new Command()
       return m !== null && first.classes.includes(m);
     });
     const vad = await SileroVad.load();
-    const rng = new Rng(opts.seed);
-    const bySpeaker = new Map<string, typeof val>();
-    for (const it of val) bySpeaker.set(it.speaker, [...(bySpeaker.get(it.speaker) ?? []), it]);
     const logits: number[][] = [];
     const truth: number[] = [];
     const bar = progress('temperature', val.length);
-    for (const speaker of [...bySpeaker.keys()].sort()) {
-      const list = bySpeaker.get(speaker)!;
-      for (let i = list.length - 1; i > 0; i--) {
-        const j = rng.int(0, i);
-        [list[i], list[j]] = [list[j]!, list[i]!];
-      }
+    for (const list of speakerSessions(val, (it) => it, opts.seed)) {
       let session: NormalizerState | undefined;
       for (const it of list) {
         const r = await analyzeSamples((await decodeAudioFile(it.path)).samples, pkg, { vad, session });

@@ -6,7 +6,7 @@
  * long call), so the model learns to work at every point of a call.
  */
 import { StreamNormalizer } from '@emostream/shared/analysis/normalizer';
-import type { Rng } from '../augment/rng.ts';
+import { type Rng, shuffle } from '../augment/rng.ts';
 import type { CachedClip, WindowCache } from './window-cache.ts';
 
 /** Per-dimension prior from the speech statistics of a set of clips (the training set). */
@@ -116,10 +116,7 @@ export function runningSessionStats(
   const out = new Map<CachedClip, ReturnType<typeof sumStats>>();
   for (const list of bySpeaker(clips).values()) {
     const order = [...list];
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = rng.int(0, i);
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    shuffle(order, rng);
     for (let i = 0; i < order.length; i++) out.set(order[i]!, sumStats(order.slice(0, i + 1), dim));
   }
   return out;

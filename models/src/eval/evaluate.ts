@@ -15,7 +15,7 @@ import type { SileroVad } from '@emostream/server/vad/silero';
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { meanProbs } from '@emostream/shared/model/postprocess';
-import { Rng } from '../augment/rng.ts';
+import { Rng, shuffle } from '../augment/rng.ts';
 import { getLabelSet } from '../corpora/labels.ts';
 import type { CorpusItem } from '../corpora/types.ts';
 import { progress } from '../util/progress.ts';
@@ -52,6 +52,24 @@ export interface EvaluateOptions {
   quiet?: boolean;
 }
 
+/**
+ * The clips of each speaker as one session: speakers in sorted order, each speaker's clips in a
+ * fixed order shuffled with `seed` (independent of the order the clips were listed in).
+ */
+export function speakerSessions<T>(
+  entries: readonly T[],
+  itemOf: (e: T) => Pick<CorpusItem, 'path' | 'speaker'>,
+  seed: number,
+): T[][] {
+  const rng = new Rng(seed);
+  const bySpeaker = new Map<string, T[]>();
+  for (const e of [...entries].sort((a, b) => itemOf(a).path.localeCompare(itemOf(b).path))) {
+    const speaker = itemOf(e).speaker;
+    bySpeaker.set(speaker, [...(bySpeaker.get(speaker) ?? []), e]);
+  }
+  return [...bySpeaker.keys()].sort().map((s) => shuffle(bySpeaker.get(s)!, rng));
+}
+
 export async function evaluateModel(
   items: readonly CorpusItem[],
   pkg: ModelPackage,
@@ -68,24 +86,11 @@ export async function evaluateModel(
     if (cls < 0) skippedLabels[item.label] = (skippedLabels[item.label] ?? 0) + 1;
     else scored.push({ item, cls });
   }
-  // Sessions: speakers in a fixed order, each speaker's clips shuffled with the seed.
-  const rng = new Rng(o.seed);
-  const bySpeaker = new Map<string, Array<{ item: CorpusItem; cls: number }>>();
-  for (const s of [...scored].sort((a, b) => a.item.path.localeCompare(b.item.path))) {
-    const list = bySpeaker.get(s.item.speaker) ?? [];
-    list.push(s);
-    bySpeaker.set(s.item.speaker, list);
-  }
   const bar = progress('evaluate', scored.length, { quiet: o.quiet });
   const predictions: ClipPrediction[] = [];
   const truth: number[] = [];
   const probs: number[][] = [];
-  for (const speaker of [...bySpeaker.keys()].sort()) {
-    const list = bySpeaker.get(speaker)!;
-    for (let i = list.length - 1; i > 0; i--) {
-      const j = rng.int(0, i);
-      [list[i], list[j]] = [list[j]!, list[i]!];
-    }
+  for (const list of speakerSessions(scored, (s) => s.item, o.seed)) {
     let session: NormalizerState | undefined;
     for (const { item, cls } of list) {
       const audio = await decodeAudioFile(item.path);

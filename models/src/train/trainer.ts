@@ -5,7 +5,7 @@
  * random choice; progress shows steps, ETA and per-epoch metrics.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../augment/rng.ts';
+import { Rng, shuffle } from '../augment/rng.ts';
 import { specAugment } from '../augment/specaugment.ts';
 import {
   bySpeaker,
@@ -221,10 +221,7 @@ export async function train(data: TrainData, options: Partial<TrainOptions> = {}
   for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
     const t0 = Date.now();
     const order = base.map((_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = rng.int(0, i);
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
+    shuffle(order, rng);
     let lossSum = 0;
     let accSum = 0;
     let seen = 0;
