@@ -12,7 +12,7 @@ import { SileroVad } from '@emostream/server/vad/silero';
 import { defaultVadOptions } from '@emostream/shared/analysis/vad';
 import { defaultWindowerOptions } from '@emostream/shared/analysis/windower';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
-import { defaultFeatureOptions } from '@emostream/shared/features/options';
+import { defaultFeatureOptions, type FeatureName } from '@emostream/shared/features/options';
 import type { ModelConfig } from '@emostream/shared/model/config';
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
@@ -59,6 +59,7 @@ const program = new Command()
     defaultTrainOptions.earlyStopPatience,
   )
   .option('--no-specaugment', 'disable SpecAugment masks')
+  .option('--features <list>', 'frame features of the windows: logmel or logmel,mfcc', 'logmel')
   .option('--augment <n>', 'augmented copies of each training clip (plus clean and telephone)', Number, 4)
   .option('--max-minutes <n>', 'time budget for the training loop', Number, defaultTrainOptions.maxMinutes)
   .option('--seed <n>', 'random seed', Number, 1)
@@ -94,7 +95,7 @@ const program = new Command()
     );
 
     const analyzer = {
-      features: { features: ['logmel'] as ['logmel'], nMels: 64 },
+      features: { features: String(opts.features).split(',') as FeatureName[], nMels: 64 },
       vad: {},
       window: { windowFrames: 300, hopFrames: 100 },
     };
@@ -183,7 +184,8 @@ const program = new Command()
       classes,
       architecture: opts.arch,
       onnx: { file: 'model.onnx', input: 'features', output: 'logits' },
-      features: { ...defaultFeatureOptions, ...analyzer.features, sampleRate: 16000, features: ['logmel'] },
+      inputTransform: opts.arch === 'stats-mlp' ? 'stats' : 'none',
+      features: { ...defaultFeatureOptions, ...analyzer.features, sampleRate: 16000 },
       vad: { ...defaultVadOptions },
       window: {
         windowFrames: analyzer.window.windowFrames,

@@ -57,3 +57,29 @@ describe('ensembleOnnx', () => {
     );
   });
 });
+
+describe('stats-mlp export', () => {
+  it('matches tfjs on statistics vectors, batch norm included', async () => {
+    await tf.setBackend('cpu');
+    const { paritySamples } = await import('./parity.ts');
+    const m = buildModel('stats-mlp', {
+      frames: 300,
+      dim: 104,
+      classes: 7,
+      width: 1,
+      dropout: 0.5,
+      l2: 0,
+      seed: 4,
+    });
+    for (const layer of m.layers) {
+      if (layer.getClassName() !== 'BatchNormalization') continue;
+      layer.setWeights(
+        layer.getWeights().map((w, i) => tf.add(w, tf.randomUniform(w.shape, 0.1, 0.5, 'float32', i)).abs()),
+      );
+    }
+    const n = 100;
+    const inputs = tf.randomNormal([n, 6 * 104], 0, 1, 'float32', 9).dataSync() as Float32Array;
+    const r = await paritySamples(m, exportOnnx(m), inputs, n);
+    expect(r.maxAbsProbDiff).toBeLessThanOrEqual(1e-4);
+  });
+});

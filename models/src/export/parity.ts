@@ -52,12 +52,15 @@ export async function paritySamples(
   opts: Partial<ParityOptions> = {},
 ): Promise<ParityResult> {
   const o = { ...defaultParityOptions, ...opts };
-  const [, frames, dim] = model.inputs[0]!.shape;
-  if (typeof frames !== 'number' || typeof dim !== 'number')
-    throw new Error('paritySamples: the model input must be [batch, frames, dim]');
-  const size = frames * dim;
+  const itemShape = model.inputs[0]!.shape.slice(1);
+  if (!itemShape.every((d) => typeof d === 'number'))
+    throw new Error('paritySamples: the model input must have a fixed shape besides the batch');
+  const shape = itemShape as number[];
+  const size = shape.reduce((a, b) => a * b, 1);
   if (!Number.isInteger(n) || n < 1 || inputs.length < n * size) {
-    throw new RangeError(`paritySamples: need ${n} windows of ${frames}x${dim}, got ${inputs.length / size}`);
+    throw new RangeError(
+      `paritySamples: need ${n} inputs of ${shape.join('x')}, got ${inputs.length / size}`,
+    );
   }
   const session = await ort.InferenceSession.create(bytes, o.session);
   let maxAbsLogitDiff = 0;
@@ -67,9 +70,9 @@ export async function paritySamples(
       const b = Math.min(o.batchSize, n - start);
       const batch = inputs.subarray(start * size, (start + b) * size);
       const expected = tf.tidy(() =>
-        (model.predict(tf.tensor3d(batch, [b, frames, dim])) as tf.Tensor).dataSync(),
+        (model.predict(tf.tensor(batch, [b, ...shape])) as tf.Tensor).dataSync(),
       );
-      const feeds = { [ONNX_INPUT_NAME]: new ort.Tensor('float32', batch, [b, frames, dim]) };
+      const feeds = { [ONNX_INPUT_NAME]: new ort.Tensor('float32', batch, [b, ...shape]) };
       const actual = (await session.run(feeds))[ONNX_OUTPUT_NAME]!.data as Float32Array;
       if (actual.length !== expected.length) {
         throw new Error(`paritySamples: ONNX returned ${actual.length} logits, tfjs ${expected.length}`);

@@ -9,10 +9,14 @@
  *   service must run a window in well under a millisecond per core.
  * - `crnn-attn` (seed 000): Conv1D blocks over time, a bidirectional LSTM and temporal attention.
  * - `cnn-lstm` (seed 001): three Conv1D blocks (64-128-256) and two stacked LSTMs (128, 64).
+ * - `stats-mlp`: an MLP over the window's per-dimension statistics (`analysis/window-stats.ts`,
+ *   computed by the pipeline, input `[batch, 6 * dim]`); the seeds' utterance-level feature
+ *   approach, and on this data the strongest of the four for the training time we have.
  */
+import { WINDOW_STATS } from '@emostream/shared/analysis/window-stats';
 import * as tf from '@tensorflow/tfjs';
 
-export const ARCHITECTURES = ['vgg2d', 'crnn-attn', 'cnn-lstm'] as const;
+export const ARCHITECTURES = ['vgg2d', 'crnn-attn', 'cnn-lstm', 'stats-mlp'] as const;
 export type ArchitectureName = (typeof ARCHITECTURES)[number];
 
 export interface ArchitectureOptions {
@@ -143,6 +147,34 @@ function cnnLstm(o: ArchitectureOptions): tf.LayersModel {
   return tf.model({ inputs: input, outputs: logits, name: 'cnn-lstm' });
 }
 
+/** Input shape (without batch) the architecture reads. */
+export function inputShapeOf(name: ArchitectureName, frames: number, dim: number): number[] {
+  return name === 'stats-mlp' ? [WINDOW_STATS.length * dim] : [frames, dim];
+}
+
+function statsMlp(o: ArchitectureOptions): tf.LayersModel {
+  const input = tf.input({ shape: [WINDOW_STATS.length * o.dim], name: 'features' });
+  let x = tf.layers.batchNormalization({ momentum: 0.9 }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: o.dropout / 3, seed: o.seed + 1 }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .dense({
+      units: Math.max(16, Math.round(256 * o.width)),
+      activation: 'relu',
+      kernelInitializer: tf.initializers.heNormal({ seed: o.seed }),
+      kernelRegularizer: reg(o),
+    })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: o.dropout, seed: o.seed + 2 }).apply(x) as tf.SymbolicTensor;
+  const logits = tf.layers
+    .dense({
+      units: o.classes,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 3 }),
+      name: 'logits',
+    })
+    .apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: 'stats-mlp' });
+}
+
 /** Builds an architecture by name. */
 export function buildModel(name: ArchitectureName, o: ArchitectureOptions): tf.LayersModel {
   switch (name) {
@@ -152,5 +184,7 @@ export function buildModel(name: ArchitectureName, o: ArchitectureOptions): tf.L
       return crnnAttn(o);
     case 'cnn-lstm':
       return cnnLstm(o);
+    case 'stats-mlp':
+      return statsMlp(o);
   }
 }

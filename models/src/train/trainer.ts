@@ -4,6 +4,8 @@
  * stopping and a best checkpoint chosen on the validation speakers' clip-level UA. Seeds fix every
  * random choice; progress shows steps, ETA and per-epoch metrics.
  */
+
+import { windowStats, windowStatsSize } from '@emostream/shared/analysis/window-stats';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, shuffle } from '../augment/rng.ts';
 import { specAugment } from '../augment/specaugment.ts';
@@ -117,6 +119,35 @@ function examplesOf(cache: WindowCache, labelIndex: (l: string) => number): Exam
   return out;
 }
 
+/**
+ * The network input for `n` normalised windows in `buf`: the windows themselves, or their statistics
+ * for `stats-mlp` (pads of window i given by `pads[2i]`, `pads[2i + 1]`).
+ */
+function modelInput(
+  arch: ArchitectureName,
+  buf: Float32Array,
+  n: number,
+  W: number,
+  dim: number,
+  pads: Int16Array,
+): tf.Tensor {
+  if (arch !== 'stats-mlp') return tf.tensor3d(buf.subarray(0, n * W * dim), [n, W, dim]);
+  const size = windowStatsSize(dim);
+  const stats = new Float32Array(n * size);
+  for (let i = 0; i < n; i++) {
+    windowStats(
+      buf.subarray(i * W * dim, (i + 1) * W * dim),
+      W,
+      dim,
+      pads[2 * i]!,
+      pads[2 * i + 1]!,
+      stats,
+      i * size,
+    );
+  }
+  return tf.tensor2d(stats, [n, size]);
+}
+
 /** Sum of the kernel regularisers' penalties (tfjs-layers keeps them as functions on each layer). */
 function regularizationLoss(model: tf.LayersModel): tf.Scalar {
   const terms: tf.Scalar[] = [];
@@ -133,6 +164,7 @@ export function clipLogits(
   cache: WindowCache,
   data: Pick<TrainData, 'labelIndex' | 'session'>,
   seed: number,
+  arch: ArchitectureName = 'vgg2d',
 ): { logits: number[][]; truth: number[]; clips: CachedClip[] } {
   const { dim, windowFrames: W } = cache;
   const clips = cache.clips.filter((c) => data.labelIndex(c.label) >= 0 && c.windows > 0);
@@ -142,11 +174,12 @@ export function clipLogits(
   const batch = 64;
   const pending: Array<{ clip: number }> = [];
   const buf = new Float32Array(batch * W * dim);
+  const pads = new Int16Array(2 * batch);
   const sums = clips.map(() => [] as number[][]);
   const flush = () => {
     if (pending.length === 0) return;
     const out = tf.tidy(() => {
-      const x = tf.tensor3d(buf.subarray(0, pending.length * W * dim), [pending.length, W, dim]);
+      const x = modelInput(arch, buf, pending.length, W, dim, pads);
       return (model.predict(x) as tf.Tensor).arraySync() as number[][];
     });
     for (const [i, row] of out.entries()) sums[pending[i]!.clip]!.push(row);
@@ -162,6 +195,8 @@ export function clipLogits(
         buf,
         pending.length * W * dim,
       );
+      pads[2 * pending.length] = cache.padStart[clip.firstWindow + w]!;
+      pads[2 * pending.length + 1] = cache.padEnd[clip.firstWindow + w]!;
       pending.push({ clip: ci });
       if (pending.length === batch) flush();
     }
@@ -217,6 +252,7 @@ export async function train(data: TrainData, options: Partial<TrainOptions> = {}
   const xBuf = new Float32Array(o.batchSize * W * dim);
   const yBuf = new Float32Array(o.batchSize * k);
   const wBuf = new Float32Array(o.batchSize);
+  const pBuf = new Int16Array(2 * o.batchSize);
 
   for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
     const t0 = Date.now();
@@ -238,6 +274,8 @@ export async function train(data: TrainData, options: Partial<TrainOptions> = {}
         const vi = alt ? v : 0;
         const stats = randomSessionStats(ex.clip, speakers[vi]!.get(ex.clip.speaker)!, dim, rng);
         normalizeWindow(ex.cache, ex.window, stats, data.session, xBuf, b * W * dim);
+        pBuf[2 * b] = ex.cache.padStart[ex.window]!;
+        pBuf[2 * b + 1] = ex.cache.padEnd[ex.window]!;
         if (o.specAugment) {
           specAugment(xBuf.subarray(b * W * dim, (b + 1) * W * dim), W, dim, rng, {
             ...o.specAugment,
@@ -250,7 +288,7 @@ export async function train(data: TrainData, options: Partial<TrainOptions> = {}
         wBuf[b] = weights[ex.label]!;
       });
       const { loss, acc } = tf.tidy(() => {
-        const x = tf.tensor3d(xBuf.subarray(0, n * W * dim), [n, W, dim]);
+        const x = modelInput(o.architecture, xBuf, n, W, dim, pBuf);
         const y = tf.tensor2d(yBuf.subarray(0, n * k), [n, k]);
         const sw = tf.tensor1d(wBuf.subarray(0, n));
         let accT: tf.Scalar = tf.scalar(0);
@@ -273,7 +311,7 @@ export async function train(data: TrainData, options: Partial<TrainOptions> = {}
       seen += n;
       bar.tick(1, { epoch, loss: lossSum / seen, acc: accSum / seen });
     }
-    const val = clipLogits(model, data.val, data, o.seed);
+    const val = clipLogits(model, data.val, data, o.seed, o.architecture);
     const probs = val.logits.map((l) => softmax(l));
     const m = computeMetrics(probs, val.truth, data.classes);
     const rec: EpochRecord = {
@@ -321,7 +359,7 @@ export async function train(data: TrainData, options: Partial<TrainOptions> = {}
   bar.stop();
   model.setWeights(best.weights);
   for (const t of best.weights) t.dispose();
-  const val = clipLogits(model, data.val, data, o.seed);
+  const val = clipLogits(model, data.val, data, o.seed, o.architecture);
   const valMetrics = computeMetrics(
     val.logits.map((l) => softmax(l)),
     val.truth,

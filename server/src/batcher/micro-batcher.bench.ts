@@ -25,6 +25,7 @@ function noopEngine(frames: number, dim: number, classes: number, maxBatch: numb
   return {
     frames,
     dim,
+    inputSize: frames * dim,
     classes,
     provider: 'noop',
     infer: async (_input, n) => outputs[n]!,

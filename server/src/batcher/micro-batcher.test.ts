@@ -45,6 +45,7 @@ interface Call {
 class ScriptedEngine implements InferenceEngine {
   readonly frames = FRAMES;
   readonly dim = DIM;
+  readonly inputSize = FRAMES * DIM;
   readonly classes = 2;
   readonly provider = 'scripted';
   readonly calls: Call[] = [];

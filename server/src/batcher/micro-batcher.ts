@@ -73,7 +73,7 @@ export const defaultMicroBatcherOptions: Readonly<Omit<MicroBatcherOptions, 'onB
   clock: realClock,
 };
 
-/** One window of one stream: `engine.frames * engine.dim` values. */
+/** One window of one stream: `engine.inputSize` values. */
 export interface WindowRequest {
   streamId: string;
   /** Read when its batch is formed (not at submit): keep it unchanged until the promise settles. */
@@ -216,7 +216,7 @@ export class MicroBatcher {
     options: Partial<MicroBatcherOptions> = {},
   ) {
     this.options = resolveOptions(options);
-    const windowSize = engine.frames * engine.dim;
+    const windowSize = engine.inputSize;
     const positiveInt = (x: number) => Number.isInteger(x) && x > 0;
     if (!positiveInt(windowSize) || !positiveInt(engine.classes))
       throw new TypeError(
@@ -245,7 +245,7 @@ export class MicroBatcher {
   /** Queues one window; resolves with its `engine.classes` logits. Never throws: errors reject. */
   submit(req: WindowRequest): Promise<Float32Array> {
     if (this.closing) return Promise.reject(new BatcherClosedError());
-    const size = this.engine.frames * this.engine.dim;
+    const size = this.engine.inputSize;
     if (req.data.length !== size)
       return Promise.reject(
         new RangeError(

@@ -8,7 +8,7 @@ import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
 import type { VadEvent } from '@emostream/shared/analysis/vad';
 import type { FeatureWindow } from '@emostream/shared/analysis/windower';
 import { calibratedProbs, decide, type EmotionScores, meanProbs } from '@emostream/shared/model/postprocess';
-import type { ModelPackage } from '../engine/model-package.ts';
+import { type ModelPackage, modelInput } from '../engine/model-package.ts';
 import type { SileroVad } from '../vad/silero.ts';
 import { StreamAnalyzer } from './stream-analyzer.ts';
 
@@ -64,13 +64,13 @@ export async function analyzeSamples(
   const { config, engine } = pkg;
   const threshold = o.uncertainThreshold ?? config.uncertainThreshold;
   const results: WindowResult[] = [];
-  const size = engine.frames * engine.dim;
+  const size = engine.inputSize;
   const batch = 32;
   for (let i = 0; i < windows.length; i += batch) {
     const part = windows.slice(i, i + batch);
     const input = new Float32Array(part.length * size);
     part.forEach((w, j) => {
-      input.set(w.data, j * size);
+      modelInput(config, w, input, j * size);
     });
     const logits = await engine.infer(input, part.length);
     part.forEach((w, j) => {

@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { windowStats, windowStatsSize } from '@emostream/shared/analysis/window-stats';
+import type { FeatureWindow } from '@emostream/shared/analysis/windower';
 import { type ModelConfig, parseModelConfig } from '@emostream/shared/model/config';
 import type { AnalyzerConfig } from '../core/stream-analyzer.ts';
 import { type EngineOptions, OnnxEngine } from './onnx-engine.ts';
@@ -26,6 +28,16 @@ export function analyzerConfigOf(config: ModelConfig): AnalyzerConfig {
 }
 
 /** Reads and validates `dir/config.json`, then opens the ONNX model with ONNX Runtime. */
+/** The network input of one window: the window itself or its statistics (`config.inputTransform`). */
+export function modelInput(config: ModelConfig, w: FeatureWindow, out: Float32Array, offset: number): void {
+  if (config.inputTransform === 'stats') {
+    const dim = config.normalizer.priorMean.length;
+    windowStats(w.data, w.frames, dim, w.padStart, w.padEnd, out, offset);
+  } else {
+    out.set(w.data, offset);
+  }
+}
+
 export async function loadModelPackage(
   dir: string,
   engine: Partial<EngineOptions> = {},
@@ -46,6 +58,10 @@ export async function loadModelPackage(
     frames: config.window.windowFrames,
     dim: config.normalizer.priorMean.length,
     classes: config.classes.length,
+    inputShape:
+      config.inputTransform === 'stats'
+        ? [windowStatsSize(config.normalizer.priorMean.length)]
+        : [config.window.windowFrames, config.normalizer.priorMean.length],
   });
   return { dir: abs, config, engine: eng, analyzer: analyzerConfigOf(config) };
 }

@@ -11,6 +11,8 @@ export interface EngineOptions {
   frames: number;
   dim: number;
   classes: number;
+  /** Shape of one input item; defaults to `[frames, dim]` (a window). */
+  inputShape?: readonly number[];
   /** ONNX Runtime intra-op threads (1 leaves the other cores to other streams). */
   threads: number;
   /** 'cpu', or 'cuda' to try the CUDA execution provider first. */
@@ -24,6 +26,8 @@ export interface InferenceEngine {
   readonly frames: number;
   readonly dim: number;
   readonly classes: number;
+  /** Values per input item (`frames * dim` for a window model). */
+  readonly inputSize: number;
   readonly provider: string;
   /** Logits of `n` windows stored back to back in `input` (`n * frames * dim` values). */
   infer(input: Float32Array, n: number): Promise<Float32Array>;
@@ -34,7 +38,9 @@ export class OnnxEngine implements InferenceEngine {
   readonly frames: number;
   readonly dim: number;
   readonly classes: number;
+  readonly inputSize: number;
   readonly provider: string;
+  private readonly shape: readonly number[];
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -44,6 +50,8 @@ export class OnnxEngine implements InferenceEngine {
     this.frames = o.frames;
     this.dim = o.dim;
     this.classes = o.classes;
+    this.shape = o.inputShape ?? [o.frames, o.dim];
+    this.inputSize = this.shape.reduce((a, b) => a * b, 1);
     this.provider = provider;
   }
 

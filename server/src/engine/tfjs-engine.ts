@@ -11,6 +11,8 @@ import type { InferenceEngine } from './onnx-engine.ts';
 
 export class TfjsEngine implements InferenceEngine {
   readonly provider: string;
+  readonly inputSize: number;
+  private readonly shape: number[];
   private constructor(
     private readonly model: tf.LayersModel,
     readonly frames: number,
@@ -18,6 +20,8 @@ export class TfjsEngine implements InferenceEngine {
     readonly classes: number,
   ) {
     this.provider = `tfjs-${tf.getBackend()}`;
+    this.shape = (model.inputs[0]!.shape as Array<number | null>).slice(1) as number[];
+    this.inputSize = this.shape.reduce((a, b) => a * b, 1);
   }
 
   /** Loads `dir/tfjs-model.json` and its weights; `backend` defaults to wasm. */
@@ -39,15 +43,17 @@ export class TfjsEngine implements InferenceEngine {
       weightData: new Uint8Array(weights).buffer,
     };
     const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
-    const [, frames, dim] = model.inputs[0]!.shape as [null, number, number];
+    const inShape = model.inputs[0]!.shape as Array<number | null>;
+    const frames = inShape.length === 3 ? (inShape[1] as number) : 1;
+    const dim = inShape.at(-1) as number;
     const classes = (model.outputs[0]!.shape as [null, number])[1];
     return new TfjsEngine(model, frames, dim, classes);
   }
 
   async infer(input: Float32Array, n: number): Promise<Float32Array> {
-    const size = this.frames * this.dim;
+    const size = this.inputSize;
     const out = tf.tidy(() => {
-      const x = tf.tensor3d(input.subarray(0, n * size), [n, this.frames, this.dim]);
+      const x = tf.tensor(input.subarray(0, n * size), [n, ...this.shape]);
       return this.model.predict(x) as tf.Tensor;
     });
     const data = (await out.data()) as Float32Array;

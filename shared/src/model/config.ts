@@ -55,6 +55,11 @@ export const modelConfigSchema = z.object({
     priorStd: z.array(z.number()),
     priorFrames: z.number().min(0),
   }),
+  /**
+   * What the network reads: the normalised window itself (`none`) or its per-dimension statistics
+   * (`stats`, see `analysis/window-stats.ts`), computed in the pipeline before inference.
+   */
+  inputTransform: z.enum(['none', 'stats']).default('none'),
   /** Softmax temperature fitted on the validation speakers. */
   temperature: z.number().positive(),
   /** Below this confidence an event is flagged `uncertain` (seed 003 uses 0.55). */

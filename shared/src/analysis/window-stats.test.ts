@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { windowStats, windowStatsSize } from './window-stats.ts';
+
+describe('windowStats', () => {
+  it('computes mean, std, percentiles and mean absolute change over the unpadded frames', () => {
+    // 2 dims, 7 frames: 1 padded at the start, 1 at the end; real frames 1..5.
+    const frames = [
+      [99, 99],
+      [1, 10],
+      [2, 10],
+      [3, 10],
+      [4, 10],
+      [5, 10],
+      [-99, -99],
+    ];
+    const s = windowStats(Float32Array.from(frames.flat()), 7, 2, 1, 1);
+    expect(s.length).toBe(windowStatsSize(2));
+    const [mean, std, p10, p50, p90, delta] = [0, 1, 2, 3, 4, 5].map((k) => [s[k * 2]!, s[k * 2 + 1]!]);
+    expect(mean).toEqual([3, 10]);
+    expect(std![0]).toBeCloseTo(Math.sqrt(2), 6);
+    expect(std![1]).toBe(0);
+    expect(p10![0]).toBeCloseTo(1.4, 6);
+    expect(p50).toEqual([3, 10]);
+    expect(p90![0]).toBeCloseTo(4.6, 6);
+    expect(delta).toEqual([1, 0]);
+  });
+
+  it('gives zeros for a window without real frames', () => {
+    const s = windowStats(new Float32Array(6), 3, 2, 3, 0);
+    expect(Array.from(s)).toEqual(new Array(12).fill(0));
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * Utterance-level statistics of a normalised feature window: per dimension the mean, standard
+ * deviation, 10th/50th/90th percentiles and mean absolute frame-to-frame change, over the window's
+ * real (unpadded) frames. Statistics of this kind ("functionals", as in openSMILE's feature sets)
+ * summarise prosody and spectral shape over an utterance; on the official split an MLP over them,
+ * with session normalisation, beat the CNNs trained in the same time budget.
+ */
+
+/** Functionals per dimension, in output order. */
+export const WINDOW_STATS = ['mean', 'std', 'p10', 'p50', 'p90', 'delta'] as const;
+
+/** Length of the statistics vector for a feature dimension. */
+export function windowStatsSize(dim: number): number {
+  return WINDOW_STATS.length * dim;
+}
+
+/**
+ * Writes the statistics of frames `[padStart, frames - padEnd)` of `window` (row-major,
+ * `frames x dim`) into `out` at `outOffset`, laid out functional-major (`out[k * dim + d]`).
+ */
+export function windowStats(
+  window: Float32Array,
+  frames: number,
+  dim: number,
+  padStart: number,
+  padEnd: number,
+  out: Float32Array = new Float32Array(windowStatsSize(dim)),
+  outOffset = 0,
+): Float32Array {
+  const first = Math.max(0, padStart);
+  const last = Math.min(frames, frames - padEnd);
+  const n = last - first;
+  const col = new Float32Array(Math.max(n, 1));
+  for (let d = 0; d < dim; d++) {
+    if (n <= 0) {
+      for (let k = 0; k < WINDOW_STATS.length; k++) out[outOffset + k * dim + d] = 0;
+      continue;
+    }
+    let sum = 0;
+    let sumSq = 0;
+    let delta = 0;
+    let prev = window[first * dim + d]!;
+    for (let t = 0; t < n; t++) {
+      const v = window[(first + t) * dim + d]!;
+      col[t] = v;
+      sum += v;
+      sumSq += v * v;
+      if (t > 0) delta += Math.abs(v - prev);
+      prev = v;
+    }
+    const mean = sum / n;
+    const std = Math.sqrt(Math.max(sumSq / n - mean * mean, 0));
+    const sorted = col.subarray(0, n).sort();
+    const pct = (p: number) => {
+      const pos = p * (n - 1);
+      const lo = Math.floor(pos);
+      const hi = Math.min(n - 1, lo + 1);
+      return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+    };
+    out[outOffset + d] = mean;
+    out[outOffset + dim + d] = std;
+    out[outOffset + 2 * dim + d] = pct(0.1);
+    out[outOffset + 3 * dim + d] = pct(0.5);
+    out[outOffset + 4 * dim + d] = pct(0.9);
+    out[outOffset + 5 * dim + d] = n > 1 ? delta / (n - 1) : 0;
+  }
+  return out;
+}
