@@ -7,9 +7,10 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StreamAnalyzer } from '@emostream/server/core/stream-analyzer';
-import { loadModelPackage } from '@emostream/server/engine/model-package';
+import { loadModelPackage, modelInput } from '@emostream/server/engine/model-package';
 import { TfjsEngine } from '@emostream/server/engine/tfjs-engine';
 import { SileroVad } from '@emostream/server/vad/silero';
+import type { FeatureWindow } from '@emostream/shared/analysis/windower';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { calibratedProbs } from '@emostream/shared/model/postprocess';
 import { hasData, ravdessActorFiles } from '@emostream/shared/testing/corpus';
@@ -54,19 +55,19 @@ describe('models/default', () => {
       const pkg = await loadModelPackage(dir);
       const tfjs = await TfjsEngine.load(dir, 'cpu');
       const vad = await SileroVad.load();
-      const windows: Float32Array[] = [];
+      const windows: FeatureWindow[] = [];
       for (const f of [...ravdessActorFiles(21).slice(0, 50), ...ravdessActorFiles(22).slice(0, 50)]) {
         const state = vad.newState();
         const a = new StreamAnalyzer(pkg.analyzer, async (x) => (await vad.run([x], [state]))[0]!);
         const { samples } = await decodeAudioFile(f);
-        for (const r of [await a.push(samples), await a.end()])
-          for (const w of r.windows) windows.push(w.data);
+        for (const r of [await a.push(samples), await a.end()]) for (const w of r.windows) windows.push(w);
       }
       expect(windows.length).toBeGreaterThanOrEqual(100);
-      const size = pkg.engine.frames * pkg.engine.dim;
+      const size = pkg.engine.inputSize;
+      expect(tfjs.inputSize).toBe(size);
       const input = new Float32Array(windows.length * size);
       windows.forEach((w, i) => {
-        input.set(w, i * size);
+        modelInput(pkg.config, w, input, i * size);
       });
       const k = pkg.config.classes.length;
       let maxDiff = 0;
