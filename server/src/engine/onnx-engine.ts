@@ -90,14 +90,11 @@ export class OnnxEngine implements InferenceEngine {
   }
 
   async infer(input: Float32Array, n: number): Promise<Float32Array> {
-    const size = this.frames * this.dim;
+    const size = this.inputSize;
     if (input.length < n * size)
-      throw new RangeError(`engine: ${input.length} values for ${n} windows of ${size}`);
-    const x = new ort.Tensor('float32', input.length === n * size ? input : input.subarray(0, n * size), [
-      n,
-      this.frames,
-      this.dim,
-    ]);
+      throw new RangeError(`engine: ${input.length} values for ${n} inputs of ${size}`);
+    const data = input.length === n * size ? input : input.subarray(0, n * size);
+    const x = new ort.Tensor('float32', data, [n, ...this.shape]);
     const out = await this.session.run({ [this.o.inputName]: x });
     const y = out[this.o.outputName];
     if (!y) throw new Error(`engine: model produced no '${this.o.outputName}' output`);
