@@ -59,8 +59,13 @@ function card(
   );
   return `# Model card: ${config.id}
 
-A speech emotion classifier for the emostream service: ${config.architecture} over 64-band log-mel
-windows of 3 s (10 ms frames) cut over speech by the Silero VAD, normalised with the stream's own
+A speech emotion classifier for the emostream service: ${config.architecture} over
+${config.features.features.join(' + ')} features (${config.features.nMels ?? 64} mel bands, 10 ms frames) in
+windows of ${(config.window.windowFrames / 100).toFixed(1)} s cut over speech by the Silero VAD${
+    config.inputTransform === 'stats'
+      ? ', summarised per dimension (mean, std, percentiles, mean change)'
+      : ''
+  }, normalised with the stream's own
 running statistics (session normalisation with a training-set prior), calibrated by temperature
 scaling (T = ${config.temperature.toFixed(3)}). Classes (${config.labelSet}): ${config.classes.join(', ')}.
 Events below confidence ${config.uncertainThreshold} are flagged \`uncertain\`.
