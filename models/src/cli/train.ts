@@ -59,6 +59,11 @@ const program = new Command()
     defaultTrainOptions.earlyStopPatience,
   )
   .option('--no-specaugment', 'disable SpecAugment masks')
+  .option(
+    '--stats-gate <units>',
+    'stats-mlp: leave out frames this far (normalised log-mel units) below the loudest',
+    Number,
+  )
   .option('--features <list>', 'frame features of the windows: logmel or logmel,mfcc', 'logmel')
   .option('--augment <n>', 'augmented copies of each training clip (plus clean and telephone)', Number, 4)
   .option('--max-minutes <n>', 'time budget for the training loop', Number, defaultTrainOptions.maxMinutes)
@@ -148,6 +153,7 @@ const program = new Command()
         lrPatience: opts.lrPatience,
         earlyStopPatience: opts.patience,
         ...(opts.specaugment ? {} : { specAugment: null }),
+        ...(opts.statsGate ? { statsGate: { dims: 64, below: opts.statsGate, minFrames: 20 } } : {}),
         maxMinutes: opts.maxMinutes,
         seed: opts.seed,
         quiet: opts.quiet,
@@ -185,6 +191,9 @@ const program = new Command()
       architecture: opts.arch,
       onnx: { file: 'model.onnx', input: 'features', output: 'logits' },
       inputTransform: opts.arch === 'stats-mlp' ? 'stats' : 'none',
+      ...(opts.arch === 'stats-mlp' && opts.statsGate
+        ? { statsGate: { dims: 64, below: opts.statsGate, minFrames: 20 } }
+        : {}),
       features: { ...defaultFeatureOptions, ...analyzer.features, sampleRate: 16000 },
       vad: { ...defaultVadOptions },
       window: {

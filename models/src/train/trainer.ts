@@ -5,7 +5,7 @@
  * random choice; progress shows steps, ETA and per-epoch metrics.
  */
 
-import { windowStats, windowStatsSize } from '@emostream/shared/analysis/window-stats';
+import { type StatsGate, windowStats, windowStatsSize } from '@emostream/shared/analysis/window-stats';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, shuffle } from '../augment/rng.ts';
 import { specAugment } from '../augment/specaugment.ts';
@@ -41,6 +41,8 @@ export interface TrainOptions {
   /** Mix two windows of different classes (Zhang et al. 2018); 0 disables. */
   mixupAlpha: number;
   seed: number;
+  /** Loudness gate of the window statistics (`stats-mlp` only). */
+  statsGate?: StatsGate;
   /** Stop after this many minutes (the best checkpoint so far is kept). */
   maxMinutes: number;
   quiet: boolean;
@@ -130,6 +132,7 @@ function modelInput(
   W: number,
   dim: number,
   pads: Int16Array,
+  gate?: StatsGate,
 ): tf.Tensor {
   if (arch !== 'stats-mlp') return tf.tensor3d(buf.subarray(0, n * W * dim), [n, W, dim]);
   const size = windowStatsSize(dim);
@@ -143,6 +146,7 @@ function modelInput(
       pads[2 * i + 1]!,
       stats,
       i * size,
+      gate,
     );
   }
   return tf.tensor2d(stats, [n, size]);
@@ -165,6 +169,7 @@ export function clipLogits(
   data: Pick<TrainData, 'labelIndex' | 'session'>,
   seed: number,
   arch: ArchitectureName = 'vgg2d',
+  gate?: StatsGate,
 ): { logits: number[][]; truth: number[]; clips: CachedClip[] } {
   const { dim, windowFrames: W } = cache;
   const clips = cache.clips.filter((c) => data.labelIndex(c.label) >= 0 && c.windows > 0);
@@ -179,7 +184,7 @@ export function clipLogits(
   const flush = () => {
     if (pending.length === 0) return;
     const out = tf.tidy(() => {
-      const x = modelInput(arch, buf, pending.length, W, dim, pads);
+      const x = modelInput(arch, buf, pending.length, W, dim, pads, gate);
       return (model.predict(x) as tf.Tensor).arraySync() as number[][];
     });
     for (const [i, row] of out.entries()) sums[pending[i]!.clip]!.push(row);
@@ -288,7 +293,7 @@ export async function train(data: TrainData, options: Partial<TrainOptions> = {}
         wBuf[b] = weights[ex.label]!;
       });
       const { loss, acc } = tf.tidy(() => {
-        const x = modelInput(o.architecture, xBuf, n, W, dim, pBuf);
+        const x = modelInput(o.architecture, xBuf, n, W, dim, pBuf, o.statsGate);
         const y = tf.tensor2d(yBuf.subarray(0, n * k), [n, k]);
         const sw = tf.tensor1d(wBuf.subarray(0, n));
         let accT: tf.Scalar = tf.scalar(0);
@@ -311,7 +316,7 @@ export async function train(data: TrainData, options: Partial<TrainOptions> = {}
       seen += n;
       bar.tick(1, { epoch, loss: lossSum / seen, acc: accSum / seen });
     }
-    const val = clipLogits(model, data.val, data, o.seed, o.architecture);
+    const val = clipLogits(model, data.val, data, o.seed, o.architecture, o.statsGate);
     const probs = val.logits.map((l) => softmax(l));
     const m = computeMetrics(probs, val.truth, data.classes);
     const rec: EpochRecord = {
@@ -359,7 +364,7 @@ export async function train(data: TrainData, options: Partial<TrainOptions> = {}
   bar.stop();
   model.setWeights(best.weights);
   for (const t of best.weights) t.dispose();
-  const val = clipLogits(model, data.val, data, o.seed, o.architecture);
+  const val = clipLogits(model, data.val, data, o.seed, o.architecture, o.statsGate);
   const valMetrics = computeMetrics(
     val.logits.map((l) => softmax(l)),
     val.truth,

@@ -30,3 +30,15 @@ describe('windowStats', () => {
     expect(Array.from(s)).toEqual(new Array(12).fill(0));
   });
 });
+
+describe('windowStats loudness gate', () => {
+  it('leaves out frames far below the loudest, unless too few remain', () => {
+    // 1 loudness dim + 1 value dim; frames 0..3 quiet (-5), 4..7 loud (1); values equal the frame index.
+    const rows = Array.from({ length: 8 }, (_, t) => [t < 4 ? -5 : 1, t]);
+    const data = Float32Array.from(rows.flat());
+    const gated = windowStats(data, 8, 2, 0, 0, undefined, 0, { dims: 1, below: 2, minFrames: 2 });
+    expect(gated[1]).toBeCloseTo(5.5, 6); // mean of values 4..7
+    const tooFew = windowStats(data, 8, 2, 0, 0, undefined, 0, { dims: 1, below: 2, minFrames: 5 });
+    expect(tooFew[1]).toBeCloseTo(3.5, 6); // all frames
+  });
+});

@@ -14,9 +14,21 @@ export function windowStatsSize(dim: number): number {
   return WINDOW_STATS.length * dim;
 }
 
+/** Optional loudness gate of {@link windowStats}. */
+export interface StatsGate {
+  /** Loudness of a frame = mean of its first `dims` values (the normalised log-mel bands). */
+  dims: number;
+  /** Frames quieter than the loudest by more than this (normalised units) are left out. */
+  below: number;
+  /** Keep every frame when fewer than this many pass. */
+  minFrames: number;
+}
+
 /**
  * Writes the statistics of frames `[padStart, frames - padEnd)` of `window` (row-major,
- * `frames x dim`) into `out` at `outOffset`, laid out functional-major (`out[k * dim + d]`).
+ * `frames x dim`) into `out` at `outOffset`, laid out functional-major (`out[k * dim + d]`). With a
+ * `gate`, only the frames within `gate.below` of the loudest frame count, so the silence around a
+ * short utterance does not dilute its statistics.
  */
 export function windowStats(
   window: Float32Array,
@@ -26,10 +38,22 @@ export function windowStats(
   padEnd: number,
   out: Float32Array = new Float32Array(windowStatsSize(dim)),
   outOffset = 0,
+  gate?: StatsGate,
 ): Float32Array {
   const first = Math.max(0, padStart);
   const last = Math.min(frames, frames - padEnd);
-  const n = last - first;
+  let rows = Array.from({ length: Math.max(0, last - first) }, (_, i) => first + i);
+  if (gate && rows.length > 0) {
+    const loud = rows.map((t) => {
+      let s = 0;
+      for (let d = 0; d < gate.dims; d++) s += window[t * dim + d]!;
+      return s / gate.dims;
+    });
+    const max = Math.max(...loud);
+    const kept = rows.filter((_, i) => loud[i]! >= max - gate.below);
+    if (kept.length >= gate.minFrames) rows = kept;
+  }
+  const n = rows.length;
   const col = new Float32Array(Math.max(n, 1));
   for (let d = 0; d < dim; d++) {
     if (n <= 0) {
@@ -39,9 +63,9 @@ export function windowStats(
     let sum = 0;
     let sumSq = 0;
     let delta = 0;
-    let prev = window[first * dim + d]!;
+    let prev = window[rows[0]! * dim + d]!;
     for (let t = 0; t < n; t++) {
-      const v = window[(first + t) * dim + d]!;
+      const v = window[rows[t]! * dim + d]!;
       col[t] = v;
       sum += v;
       sumSq += v * v;

@@ -60,6 +60,14 @@ export const modelConfigSchema = z.object({
    * (`stats`, see `analysis/window-stats.ts`), computed in the pipeline before inference.
    */
   inputTransform: z.enum(['none', 'stats']).default('none'),
+  /** Loudness gate of the `stats` transform (see `StatsGate`); absent = every frame counts. */
+  statsGate: z
+    .object({
+      dims: z.number().int().positive(),
+      below: z.number().positive(),
+      minFrames: z.number().int().min(1),
+    })
+    .optional(),
   /** Softmax temperature fitted on the validation speakers. */
   temperature: z.number().positive(),
   /** Below this confidence an event is flagged `uncertain` (seed 003 uses 0.55). */
