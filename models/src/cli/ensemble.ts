@@ -5,7 +5,7 @@
  * whose ONNX graph averages their logits, then fits its temperature on the validation speakers
  * through the server's pipeline.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeSamples } from '@emostream/server/core/clip-analysis';
 import { loadModelPackage } from '@emostream/server/engine/model-package';
@@ -51,6 +51,12 @@ const program = new Command()
     const out = userPath(opts.out);
     await mkdir(out, { recursive: true });
     await writeFile(join(out, 'model.onnx'), onnx);
+    // Members' tfjs weights, so the ensemble can still be checked against tfjs (mean of members).
+    for (const [i, d] of dirs.entries()) {
+      await mkdir(join(out, 'members', String(i)), { recursive: true });
+      for (const f of ['tfjs-model.json', 'tfjs-weights.bin'])
+        await copyFile(join(d, f), join(out, 'members', String(i), f));
+    }
     const config = {
       ...first,
       id: opts.name ?? `ensemble-${configs.map((c) => c.id).join('+')}`,
