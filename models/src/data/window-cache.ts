@@ -69,9 +69,9 @@ export function clipSeed(seed: number, path: string, variant: string): number {
 
 async function cacheKey(items: readonly CorpusItem[], o: CacheOptions): Promise<string> {
   const h = createHash('sha256');
-  h.update(
-    JSON.stringify({ analyzer: o.analyzer, variant: o.variant.id, version: o.variant.version, seed: o.seed }),
-  );
+  // The seed only matters to variants that transform the audio; clean caches are shared across seeds.
+  const seed = o.variant.transform ? o.seed : 0;
+  h.update(JSON.stringify({ analyzer: o.analyzer, variant: o.variant.id, version: o.variant.version, seed }));
   for (const it of items) {
     const s = await stat(it.path);
     h.update(`${it.path}\0${s.size}\0${Math.round(s.mtimeMs)}\0${it.speaker}\0${it.label}\n`);
