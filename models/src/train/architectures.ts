@@ -9,6 +9,9 @@
  *   service must run a window in well under a millisecond per core.
  * - `crnn-attn` (seed 000): Conv1D blocks over time, a bidirectional LSTM and temporal attention.
  * - `cnn-lstm` (seed 001): three Conv1D blocks (64-128-256) and two stacked LSTMs (128, 64).
+ * Dropout layers take no seed on purpose: tfjs draws a seeded layer's mask from the same seed at
+ * every call, i.e. it would drop the same units at every step. Masks come from tfjs's global
+ * randomness instead, which the trainer makes reproducible (see `seededRandom` in trainer.ts).
  * - `stats-mlp`: an MLP over the window's per-dimension statistics (`analysis/window-stats.ts`,
  *   computed by the pipeline, input `[batch, 6 * dim]`); the seeds' utterance-level feature
  *   approach, and on this data the strongest of the four for the training time we have.
@@ -55,13 +58,12 @@ function vgg2d(o: ArchitectureOptions): tf.LayersModel {
     x = tf.layers.batchNormalization({ momentum: 0.9 }).apply(x) as tf.SymbolicTensor;
     x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
     x = tf.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
-    if (i >= 1)
-      x = tf.layers.dropout({ rate: o.dropout / 2, seed: o.seed + 20 + i }).apply(x) as tf.SymbolicTensor;
+    if (i >= 1) x = tf.layers.dropout({ rate: o.dropout / 2 }).apply(x) as tf.SymbolicTensor;
   });
   const avg = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
   const max = tf.layers.globalMaxPooling2d({}).apply(x) as tf.SymbolicTensor;
   x = tf.layers.concatenate().apply([avg, max]) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: o.dropout, seed: o.seed }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: o.dropout }).apply(x) as tf.SymbolicTensor;
   x = tf.layers
     .dense({
       units: 64,
@@ -70,7 +72,7 @@ function vgg2d(o: ArchitectureOptions): tf.LayersModel {
       kernelRegularizer: reg(o),
     })
     .apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: o.dropout / 2, seed: o.seed + 1 }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: o.dropout / 2 }).apply(x) as tf.SymbolicTensor;
   const logits = tf.layers
     .dense({
       units: o.classes,
@@ -100,7 +102,7 @@ function convBlock1d(
   x = tf.layers.batchNormalization({ momentum: 0.9 }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
   x = tf.layers.maxPooling1d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
-  return tf.layers.dropout({ rate: o.dropout / 2, seed: o.seed + 100 + i }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.dropout({ rate: o.dropout / 2 }).apply(x) as tf.SymbolicTensor;
 }
 
 function crnnAttn(o: ArchitectureOptions): tf.LayersModel {
@@ -123,7 +125,7 @@ function crnnAttn(o: ArchitectureOptions): tf.LayersModel {
     .apply(weights) as tf.SymbolicTensor;
   let ctx = tf.layers.dot({ axes: [2, 1] }).apply([expanded, x]) as tf.SymbolicTensor;
   ctx = tf.layers.flatten().apply(ctx) as tf.SymbolicTensor;
-  ctx = tf.layers.dropout({ rate: o.dropout, seed: o.seed }).apply(ctx) as tf.SymbolicTensor;
+  ctx = tf.layers.dropout({ rate: o.dropout }).apply(ctx) as tf.SymbolicTensor;
   ctx = tf.layers
     .dense({ units: 64, activation: 'relu', kernelRegularizer: reg(o) })
     .apply(ctx) as tf.SymbolicTensor;
@@ -139,7 +141,7 @@ function cnnLstm(o: ArchitectureOptions): tf.LayersModel {
   x = convBlock1d(x, w(256), o, 2);
   x = tf.layers.lstm({ units: w(128), returnSequences: true }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.lstm({ units: w(64) }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: o.dropout, seed: o.seed }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: o.dropout }).apply(x) as tf.SymbolicTensor;
   x = tf.layers
     .dense({ units: 64, activation: 'relu', kernelRegularizer: reg(o) })
     .apply(x) as tf.SymbolicTensor;
@@ -155,7 +157,7 @@ export function inputShapeOf(name: ArchitectureName, frames: number, dim: number
 function statsMlp(o: ArchitectureOptions): tf.LayersModel {
   const input = tf.input({ shape: [WINDOW_STATS.length * o.dim], name: 'features' });
   let x = tf.layers.batchNormalization({ momentum: 0.9 }).apply(input) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: o.dropout / 3, seed: o.seed + 1 }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: o.dropout / 3 }).apply(x) as tf.SymbolicTensor;
   x = tf.layers
     .dense({
       units: Math.max(16, Math.round(256 * o.width)),
@@ -164,7 +166,7 @@ function statsMlp(o: ArchitectureOptions): tf.LayersModel {
       kernelRegularizer: reg(o),
     })
     .apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: o.dropout, seed: o.seed + 2 }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: o.dropout }).apply(x) as tf.SymbolicTensor;
   const logits = tf.layers
     .dense({
       units: o.classes,

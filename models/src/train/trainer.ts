@@ -216,9 +216,29 @@ export function clipLogits(
   return { logits, truth, clips };
 }
 
+/**
+ * Runs `fn` with `Math.random` replaced by a seeded generator. tfjs seeds every unseeded random op
+ * (dropout masks) from `Math.random()`, so this makes training reproducible without freezing the
+ * masks, which a per-layer seed would do.
+ */
+async function seededRandom<T>(seed: number, fn: () => Promise<T>): Promise<T> {
+  const original = Math.random;
+  const rng = new Rng(`math-random:${seed}`);
+  Math.random = () => rng.next();
+  try {
+    return await fn();
+  } finally {
+    Math.random = original;
+  }
+}
+
 /** Trains a model; see the module comment. */
 export async function train(data: TrainData, options: Partial<TrainOptions> = {}): Promise<TrainResult> {
   const o: TrainOptions = { ...defaultTrainOptions, ...options };
+  return seededRandom(o.seed, () => trainSeeded(data, o));
+}
+
+async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResult> {
   const rng = new Rng(o.seed);
   const k = data.classes.length;
   const first = data.train[0];
