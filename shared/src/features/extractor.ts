@@ -23,6 +23,8 @@ import { PitchAnalyzer } from './pitch.ts';
 import { RealPowerSpectrum } from './rfft.ts';
 import { ChromaTable, ContrastTable, spectralShape } from './spectral.ts';
 
+const DB_PER_NEPER = 10 / Math.LN10;
+
 /** A run of consecutive feature frames, row-major `frames x dim`. */
 export interface FeatureBlock {
   /** Index of the first frame in the stream. */
@@ -310,13 +312,18 @@ export class FeatureExtractor {
     const p = this.power;
     const amin = o.amin;
     const logmelOff = this.logmelOff;
+    const weights = fb.weights;
+    const starts = fb.start;
+    const lengths = fb.length;
+    const offsets = fb.offset;
     for (let m = 0; m < fb.nBands; m++) {
-      const s = fb.start[m]!;
-      const len = fb.length[m]!;
-      const wo = fb.offset[m]!;
+      const s = starts[m]!;
+      const len = lengths[m]!;
+      const wo = offsets[m]!;
       let e = 0;
-      for (let i = 0; i < len; i++) e += fb.weights[wo + i]! * p[s + i]!;
-      const db = 10 * Math.log10(Math.max(e, amin));
+      for (let i = 0; i < len; i++) e += weights[wo + i]! * p[s + i]!;
+      // 10 log10(x) as a natural log times a constant: one fewer library call per band.
+      const db = DB_PER_NEPER * Math.log(e > amin ? e : amin);
       lm[m] = db;
       if (logmelOff >= 0) v[slot + logmelOff + m] = db;
     }

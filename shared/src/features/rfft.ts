@@ -53,20 +53,22 @@ export class RealPowerSpectrum {
     const c = this.cos;
     const s = this.sin;
     // X[k] = E[k] + W^k O[k], with E, O the spectra of the even and odd samples recovered from Z.
-    for (let k = 0; k <= half; k++) {
-      const a = k === half ? 0 : k;
-      const b = k === 0 ? 0 : half - k;
-      const zr = z[2 * a]!;
-      const zi = z[2 * a + 1]!;
+    // k = 0 and k = N/2 both read Z[0]: X[0] = Re + Im, X[N/2] = Re - Im.
+    const r0 = z[0]!;
+    const i0 = z[1]!;
+    out[0] = (r0 + i0) * (r0 + i0);
+    out[half] = (r0 - i0) * (r0 - i0);
+    for (let k = 1; k < half; k++) {
+      const b = half - k;
+      const zr = z[2 * k]!;
+      const zi = z[2 * k + 1]!;
       const cr = z[2 * b]!;
       const ci = -z[2 * b + 1]!;
       const er = 0.5 * (zr + cr);
       const ei = 0.5 * (zi + ci);
-      // O = (Z[a] - conj(Z[b])) / 2i
-      const dr = 0.5 * (zr - cr);
-      const di = 0.5 * (zi - ci);
-      const or = di;
-      const oi = -dr;
+      // O = (Z[k] - conj(Z[N/2 - k])) / 2i
+      const or = 0.5 * (zi - ci);
+      const oi = -0.5 * (zr - cr);
       // W^k = cos - i sin
       const wr = c[k]!;
       const wi = -s[k]!;
