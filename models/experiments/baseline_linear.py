@@ -1,0 +1,92 @@
+import numpy as np, os, re
+meta=[l.split('\t') for l in open('.cache/experiments/feats.tsv').read().split('\n')]
+X=np.fromfile('.cache/experiments/feats.f32',dtype=np.float32)
+o=0; clips=[]
+for f,T,D in meta:
+    T=int(T);D=int(D); clips.append(X[o:o+T*D].reshape(T,D)); o+=T*D
+E7=['neutral','happy','sad','angry','fearful','disgust','surprised']
+rmap={1:'neutral',2:'neutral',3:'happy',4:'sad',5:'angry',6:'fearful',7:'disgust',8:'surprised'}
+emap={'W':'angry','E':'disgust','A':'fearful','F':'happy','T':'sad','N':'neutral','L':None}
+lab=[];spk=[];corp=[]
+for f,_,_ in meta:
+    b=os.path.basename(f)[:-5]
+    if 'ravdess' in f:
+        p=b.split('-'); lab.append(rmap[int(p[2])]); spk.append('r'+p[6]); corp.append('r')
+    else:
+        lab.append(emap[b[5]]); spk.append('e'+b[:2]); corp.append('e')
+def stats(c):
+    # logmel 0:64, mfcc 64:104, rms 104, f0 105, vprob 106
+    e=c[:,104]; thr=np.max(e)*0.05; act=c[e>thr] if (e>thr).sum()>5 else c
+    v=act[act[:,105]>0]
+    f0=np.log(v[:,105]) if len(v)>3 else np.zeros(1)
+    return act[:,:104], f0
+def feats(norm):
+    out=[]
+    per=[stats(c) for c in clips]
+    if norm=='speaker':
+        spk_mu={};spk_sd={};f0mu={}
+        for s in set(spk):
+            idx=[i for i in range(len(clips)) if spk[i]==s]
+            A=np.concatenate([per[i][0] for i in idx]); spk_mu[s]=A.mean(0); spk_sd[s]=A.std(0)+1e-3
+            f0mu[s]=np.concatenate([per[i][1] for i in idx]).mean()
+    for i,(a,f0) in enumerate(per):
+        if norm=='speaker':
+            a=(a-spk_mu[spk[i]])/spk_sd[spk[i]]; f0=f0-f0mu[spk[i]]
+        elif norm=='clipgain':
+            a=a.copy(); a[:,:64]-=a[:,:64].mean(); a[:,64]-=a[:,64].mean(); f0=f0-f0.mean()
+        elif norm=='clip':
+            a=(a-a.mean(0))/(a.std(0)+1e-3); f0=f0-f0.mean()
+        out.append(np.concatenate([a.mean(0),a.std(0),[f0.mean(),f0.std(),len(f0)/len(a)]]))
+    return np.array(out)
+test=np.array([(c=='r' and int(s[1:])>=19) or (c=='e' and s[1:] in('15','16')) for c,s in zip(corp,spk)])
+valid=np.array([l is not None for l in lab])
+y=np.array([E7.index(l) if l else -1 for l in lab])
+def train_lr(Xtr,ytr,lam=1e-2,it=3000,lr=0.1):
+    mu=Xtr.mean(0);sd=Xtr.std(0)+1e-6; Xn=(Xtr-mu)/sd
+    W=np.zeros((Xn.shape[1],7));b=np.zeros(7)
+    cw=np.bincount(ytr,minlength=7); cw=len(ytr)/(7*np.maximum(cw,1))
+    sw=cw[ytr]
+    for _ in range(it):
+        z=Xn@W+b; z-=z.max(1,keepdims=True); p=np.exp(z); p/=p.sum(1,keepdims=True)
+        p[np.arange(len(ytr)),ytr]-=1; p*=sw[:,None]
+        W-=lr*(Xn.T@p/len(ytr)+lam*W); b-=lr*p.mean(0)
+    return lambda X: ((X-mu)/sd)@W+b
+def ua(pred,yt):
+    cs=[c for c in range(7) if (yt==c).any()]
+    return np.mean([(pred[yt==c]==c).mean() for c in cs])
+for norm in ['global','clipgain','clip','speaker']:
+    F=feats(norm)
+    tr=valid&~test
+    f=train_lr(F[tr],y[tr])
+    for cname in ['r','e']:
+        m=valid&test&(np.array(corp)==cname)
+        pred=f(F[m]).argmax(1)
+        print(norm,cname,'UA %.3f'%ua(pred,y[m]))
+# causal speaker stats: running over a random order of the speaker's clips, blended with a global prior
+rng=np.random.default_rng(0)
+per=[stats(c) for c in clips]
+A=np.concatenate([p[0] for i,p in enumerate(per) if not test[i]]); gmu=A.mean(0); gvar=A.var(0)
+gf0=np.concatenate([p[1] for i,p in enumerate(per) if not test[i]]).mean()
+def causal_feats(n0, reps=1):
+    rows=[];idxs=[]
+    for rep in range(reps):
+        for s in sorted(set(spk)):
+            idx=[i for i in range(len(clips)) if spk[i]==s]; rng.shuffle(idx)
+            n=0; S=np.zeros_like(gmu); SS=np.zeros_like(gmu); fn=0; fs=0.0
+            for i in idx:
+                a,f0=per[i]
+                n+=len(a); S+=a.sum(0); SS+=(a**2).sum(0); fn+=len(f0); fs+=f0.sum()
+                mu=(n0*gmu+S)/(n0+n); var=(n0*(gvar+gmu**2)+SS)/(n0+n)-mu**2
+                fmu=(n0*gf0+fs)/(n0+fn)
+                an=(a-mu)/np.sqrt(var+1e-6); f=f0-fmu
+                rows.append(np.concatenate([an.mean(0),an.std(0),[f.mean(),f.std(),len(f0)/len(a)]])); idxs.append(i)
+    return np.array(rows),np.array(idxs)
+for n0 in [100,300,1000]:
+    F,ix=causal_feats(n0,reps=3)
+    tr=valid[ix]&~test[ix]
+    f=train_lr(F[tr],y[ix][tr])
+    Ft,ixt=causal_feats(n0,reps=1)
+    for cname in ['r','e']:
+        m=valid[ixt]&test[ixt]&(np.array(corp)[ixt]==cname)
+        pred=f(Ft[m]).argmax(1)
+        print('causal n0',n0,cname,'UA %.3f'%ua(pred,y[ixt][m]))
