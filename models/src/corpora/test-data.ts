@@ -3,11 +3,9 @@
  * copied into it; `EMOSTREAM_DATA` points elsewhere.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DATA_DIR } from '@emostream/shared/testing/corpus';
 
-/** Absolute path of the corpora folder (`/work/shared/data` in the standard checkout). */
-export const DATA_DIR: string =
-  process.env.EMOSTREAM_DATA ?? fileURLToPath(new URL('../../../../shared/data', import.meta.url));
+export { DATA_DIR };
 
 /** Absolute path of the RAVDESS copy. */
 export const RAVDESS_DIR: string = join(DATA_DIR, 'ravdess');

@@ -14,16 +14,7 @@ export function priorFromClips(
   clips: readonly CachedClip[],
   dim: number,
 ): { priorMean: number[]; priorStd: number[] } {
-  const sum = new Float64Array(dim);
-  const sumSq = new Float64Array(dim);
-  let n = 0;
-  for (const c of clips) {
-    n += c.statsFrames;
-    for (let i = 0; i < dim; i++) {
-      sum[i]! += c.statsSum[i]!;
-      sumSq[i]! += c.statsSumSq[i]!;
-    }
-  }
+  const { frames: n, sum, sumSq } = sumStats(clips, dim);
   if (n === 0) throw new Error('prior: no speech frames in the training clips');
   const priorMean = Array.from(sum, (s) => s / n);
   const priorStd = Array.from(sumSq, (s, i) => Math.sqrt(Math.max(s / n - priorMean[i]! ** 2, 1e-12)));

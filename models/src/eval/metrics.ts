@@ -4,6 +4,7 @@
  * Classes without any true example are left out of the averages (a corpus that lacks a class must
  * not score 0 recall on it), but predictions into them still count as errors.
  */
+import { calibratedProbs } from '@emostream/shared/model/postprocess';
 
 export interface ClassMetrics {
   support: number;
@@ -112,19 +113,9 @@ export function computeMetrics(
   };
 }
 
-/** Softmax of `logits / temperature`, row-wise. */
+/** Softmax of `logits / temperature` (the pipeline's own calibrated softmax). */
 export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Array {
-  const k = logits.length;
-  const out = new Float64Array(k);
-  let max = Number.NEGATIVE_INFINITY;
-  for (let j = 0; j < k; j++) max = Math.max(max, logits[j]! / temperature);
-  let sum = 0;
-  for (let j = 0; j < k; j++) {
-    out[j] = Math.exp(logits[j]! / temperature - max);
-    sum += out[j]!;
-  }
-  for (let j = 0; j < k; j++) out[j]! /= sum;
-  return out;
+  return Float64Array.from(calibratedProbs(logits, temperature));
 }
 
 /**
