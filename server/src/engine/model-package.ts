@@ -32,7 +32,17 @@ export function analyzerConfigOf(config: ModelConfig): AnalyzerConfig {
 export function modelInput(config: ModelConfig, w: FeatureWindow, out: Float32Array, offset: number): void {
   if (config.inputTransform === 'stats') {
     const dim = config.normalizer.priorMean.length;
-    windowStats(w.data, w.frames, dim, w.padStart, w.padEnd, out, offset, config.statsGate);
+    windowStats(
+      w.data,
+      w.frames,
+      dim,
+      w.padStart,
+      w.padEnd,
+      out,
+      offset,
+      config.statsGate,
+      config.statsVoicing,
+    );
   } else {
     out.set(w.data, offset);
   }

@@ -42,3 +42,24 @@ describe('windowStats loudness gate', () => {
     expect(tooFew[1]).toBeCloseTo(3.5, 6); // all frames
   });
 });
+
+describe('windowStats voiced F0', () => {
+  it('summarises the F0 dimension over voiced frames only and leaves the others alone', () => {
+    // dim 0: F0 after normalisation, unvoiced frames all at the lowest value (-2); dim 1: any value.
+    const f0 = [-2, 1, 3, -2, 2, -2];
+    const data = Float32Array.from(f0.flatMap((v, t) => [v, t]));
+    const s = windowStats(data, 6, 2, 0, 0, undefined, 0, undefined, { f0: 0 });
+    const plain = windowStats(data, 6, 2, 0, 0);
+    expect(s[0]).toBeCloseTo(2, 6); // mean of 1, 3, 2
+    expect(s[2 * 3]).toBeCloseTo(2, 6); // median
+    expect(s[2 * 5]).toBeCloseTo(1.5, 6); // |3 - 1| and |2 - 3| over consecutive voiced frames
+    for (let k = 0; k < 6; k++) expect(s[2 * k + 1]).toBe(plain[2 * k + 1]);
+  });
+
+  it('gives zeros for the F0 dimension of a window without voiced frames', () => {
+    const data = Float32Array.from([-1, 5, -1, 6, -1, 7]);
+    const s = windowStats(data, 3, 2, 0, 0, undefined, 0, undefined, { f0: 0 });
+    for (let k = 0; k < 6; k++) expect(s[2 * k]).toBe(0);
+    expect(s[1]).toBeCloseTo(6, 6);
+  });
+});

@@ -68,6 +68,11 @@ export const modelConfigSchema = z.object({
       minFrames: z.number().int().min(1),
     })
     .optional(),
+  /**
+   * Voiced-only statistics of the `stats` transform (see `StatsVoicing`): index of the F0 dimension
+   * in the frame vector; absent = F0 is summarised over every frame like any other dimension.
+   */
+  statsVoicing: z.object({ f0: z.number().int().min(0) }).optional(),
   /** Softmax temperature fitted on the validation speakers. */
   temperature: z.number().positive(),
   /** Below this confidence an event is flagged `uncertain` (seed 003 uses 0.55). */

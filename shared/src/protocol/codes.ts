@@ -166,6 +166,11 @@ export const ERROR_CODES = Object.freeze({
     503,
     'The server cannot take another stream now. Retry with exponential backoff.',
   ),
+  INFERENCE_FAILED: nonFatal(
+    500,
+    "The inference engine failed on a batch holding one of this stream's windows: that window has no " +
+      'emotion event. The stream goes on; other batches are unaffected.',
+  ),
   LAGGING: nonFatal(
     null,
     'Analysis of this stream has fallen more than limits.maxLagMs behind the audio received. A warning: ' +

@@ -1,0 +1,83 @@
+/**
+ * Silero VAD batched across streams. Each stream gets a `VadFunction` (what `StreamAnalyzer`
+ * wants); calls made in the same turn of the event loop are run as one ONNX Runtime call, because
+ * per-call overhead dominates a 96 ms frame (0.18 ms alone, 0.09 ms per frame in batches of 16).
+ * A batch leaves on the next macrotask (`setImmediate`), or at once when `maxBatch` frames wait.
+ *
+ * @example
+ * const vads = new VadBatcher(await SileroVad.load(), { maxBatch: 64 });
+ * const analyzer = new StreamAnalyzer(config, vads.forStream());
+ */
+import type { SileroState, SileroVad } from './silero.ts';
+
+export interface VadBatcherOptions {
+  /** Most frames per model call. */
+  maxBatch: number;
+  /** Called after each model call with the batch size and its duration. */
+  onBatch?: (size: number, ms: number) => void;
+}
+
+interface Pending {
+  frame: Float32Array;
+  state: SileroState;
+  resolve: (p: number) => void;
+  reject: (e: unknown) => void;
+}
+
+export class VadBatcher {
+  private queue: Pending[] = [];
+  private scheduled = false;
+
+  constructor(
+    private readonly vad: SileroVad,
+    private readonly options: VadBatcherOptions,
+  ) {}
+
+  /** Frames per VAD call of the model (1536 at 16 kHz for the bundled Silero v4). */
+  get frameSamples(): number {
+    return this.vad.frameSamples;
+  }
+
+  /**
+   * A VAD function for one new stream, with its own recurrent state. The frame passed in must stay
+   * unchanged until the returned promise settles (the analyser awaits it, so it does).
+   */
+  forStream(): (frame: Float32Array) => Promise<number> {
+    const state = this.vad.newState();
+    return (frame) =>
+      new Promise<number>((resolve, reject) => {
+        this.queue.push({ frame, state, resolve, reject });
+        if (this.queue.length >= this.options.maxBatch) this.flush();
+        else if (!this.scheduled) {
+          this.scheduled = true;
+          setImmediate(this.flush);
+        }
+      });
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      this.runBatch(batch);
+    }
+  };
+
+  private runBatch(batch: Pending[]): void {
+    const t0 = performance.now();
+    this.vad
+      .run(
+        batch.map((p) => p.frame),
+        batch.map((p) => p.state),
+      )
+      .then(
+        (probs) => {
+          this.options.onBatch?.(batch.length, performance.now() - t0);
+          for (let i = 0; i < batch.length; i++) batch[i]!.resolve(probs[i]!);
+        },
+        (e: unknown) => {
+          for (const p of batch) p.reject(e);
+        },
+      );
+  }
+}
