@@ -35,6 +35,8 @@ export function createRouter(ctx: ServerContext, statics: StaticFiles | null) {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const path = url.pathname;
+      // socket.io's engine answers its own requests on this server.
+      if (path.startsWith('/socket.io/')) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         httpError(res, 'BAD_MESSAGE', `method ${req.method} not allowed`, 405);
         return;

@@ -39,6 +39,9 @@ export class StreamSession {
   private pending: Array<{ data: Buffer; isBinary: boolean; receivedAt: number }> = [];
   private starting: Promise<void> | null = null;
   private finishing = false;
+  private endReason: EndReason | null = null;
+  /** Audio messages received after the stream began to end. */
+  private discarded = 0;
   private format: { sampleRate: number; bytesPerFrame: number } | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
   private readonly control: TokenBucket;
@@ -114,7 +117,10 @@ export class StreamSession {
       return;
     }
     if (this.finishing) {
-      this.fail('ALREADY_STOPPED', 'audio after stop is discarded');
+      this.discarded++;
+      // Said once: a client still pacing audio out after stop needs one error, not one per message.
+      if (this.discarded === 1 && this.endReason === 'stop')
+        this.fail('ALREADY_STOPPED', 'audio after stop is discarded');
       return;
     }
     switch (this.state) {
@@ -125,7 +131,6 @@ export class StreamSession {
         this.onAudio(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), receivedAt);
         return;
       default:
-        this.fail('ALREADY_STOPPED', 'audio after stop is discarded');
         return;
     }
   }
@@ -143,8 +148,9 @@ export class StreamSession {
         return;
       case 'stop':
         if (this.state === 'awaiting') this.fail('NOT_STARTED', 'stop before a valid start message');
-        else if (this.finishing) this.fail('ALREADY_STOPPED', 'the stream is already stopping');
-        else void this.finish('stop');
+        else if (this.finishing) {
+          if (this.endReason === 'stop') this.fail('ALREADY_STOPPED', 'the stream is already stopping');
+        } else void this.finish('stop');
         return;
       case 'start':
         if (this.state !== 'awaiting') this.fail('ALREADY_STARTED', 'the stream has already started');
@@ -416,6 +422,7 @@ export class StreamSession {
   private async doFinish(reason: EndReason, error?: { code: ErrorCode; message: string }): Promise<void> {
     const { ctx } = this;
     this.finishing = true;
+    this.endReason = reason;
     // Audio pipelined behind the start is analysed before the stream ends.
     if (this.state === 'starting' && this.starting) await this.starting;
     const wasStarted = this.record !== null;

