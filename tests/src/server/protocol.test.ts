@@ -189,3 +189,28 @@ describe.runIf(hasData)('stream protocol edges', () => {
     expect(got.filter((e) => e.type === 'error')).toEqual([]);
   });
 });
+
+describe.runIf(hasData)('graceful shutdown', () => {
+  it('flushes active streams, sends their summaries and SHUTTING_DOWN, then closes with 1001', async () => {
+    const srv = await startServer({ port: 0, logLevel: 'silent', modelDir: DEFAULT_MODEL });
+    const clip = await loadClip(ravdessPath(22, '03-01-05-02-01-01-22'));
+    const ws = new WebSocket(`${srv.url.replace(/^http/, 'ws')}/v1/stream`);
+    const got: ServerEvent[] = [];
+    ws.on('message', (d) => got.push(JSON.parse(d.toString())));
+    const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+    await new Promise((r) => ws.on('open', r));
+    ws.send(start({ streamId: 'draining-1' }));
+    ws.send(encodePcm(clip, 'pcm_s16le').subarray(0, 60000));
+    ws.send(encodePcm(clip, 'pcm_s16le').subarray(60000));
+    while (!got.some((e) => e.type === 'ready')) await new Promise((r) => setTimeout(r, 10));
+    await srv.close();
+    expect(await closed).toBe(CLOSE_CODES.GOING_AWAY);
+    const types = got.map((e) => e.type);
+    expect(types.slice(-2)).toEqual(['summary', 'error']);
+    const summary = got.find((e) => e.type === 'summary');
+    expect(summary?.type === 'summary' && summary.endReason).toBe('SHUTTING_DOWN');
+    // Everything accepted was analysed: the whole clip's duration and its speech.
+    expect(summary?.type === 'summary' && summary.durationMs).toBe((clip.length / 16000) * 1000);
+    expect(summary?.type === 'summary' && summary.windows).toBeGreaterThanOrEqual(1);
+  });
+});
