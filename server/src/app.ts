@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { resolve } from 'node:path';
-import { StreamingResampler } from '@emostream/shared/audio/resample';
+import { createStreamResampler } from '@emostream/shared/audio/polyphase';
 import { STREAM_PATH } from '@emostream/shared/protocol/messages';
 import pino, { type Logger } from 'pino';
 import { Server as IoServer } from 'socket.io';
@@ -120,7 +120,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     sessions: new Set(),
     perKeyStreams: new Map(),
     draining: false,
-    createResampler: async (rate) => (rate === 16000 ? null : StreamingResampler.create({ inputRate: rate })),
+    // Polyphase sinc: filter banks shared by all streams, under 1 KB of state per stream.
+    createResampler: async (rate) => (rate === 16000 ? null : createStreamResampler(rate)),
     stageTimer: (stage, ms) => metrics.stage(stage, ms),
     startedAt: performance.now(),
   };

@@ -1,5 +1,5 @@
 /**
- * Polyphase resampler against libsamplerate, in one process: throughput for 48 kHz and 8 kHz live
+ * Polyphase resampler against libsamplerate, in one process: throughput for 48, 44.1 and 8 kHz live
  * streams (20 ms chunks) to 16 kHz, and the memory each stream costs. Run it alone with
  * `npx tsx shared/src/audio/polyphase.bench.ts [seconds]`; it prints one JSON object.
  */
@@ -9,7 +9,7 @@ import { StreamingResampler } from './resample.ts';
 
 type Engine = 'polyphase' | 'libsamplerateMedium' | 'libsamplerateFastest';
 const ENGINES: Engine[] = ['polyphase', 'libsamplerateMedium', 'libsamplerateFastest'];
-const RATES = [48000, 8000] as const;
+const RATES = [48000, 44100, 8000] as const;
 
 export interface PolyphaseBenchResult {
   suite: 'polyphase';
@@ -19,12 +19,15 @@ export interface PolyphaseBenchResult {
   /** Polyphase speed over libsamplerate medium, by input rate. */
   speedupOverMedium: Record<string, number>;
   /** Bytes each stream owns (polyphase: its history ring; libsamplerate: measured growth per instance). */
-  bytesPerStream: Record<'polyphase48k' | 'libsamplerate48k', number>;
+  bytesPerStream: Record<'polyphase48k' | 'polyphase8k' | 'libsamplerate48k', number>;
 }
 
 async function open(engine: Engine, inputRate: number): Promise<StreamResampler> {
   if (engine === 'polyphase') return new PolyphaseResampler({ inputRate });
-  return StreamingResampler.create({ inputRate, quality: engine === 'libsamplerateMedium' ? 'medium' : 'fastest' });
+  return StreamingResampler.create({
+    inputRate,
+    quality: engine === 'libsamplerateMedium' ? 'medium' : 'fastest',
+  });
 }
 
 function speech(rate: number, seconds: number): Float32Array {
@@ -58,10 +61,8 @@ async function throughput(engine: Engine, inputRate: number, seconds: number): P
   return Math.round(audio / (used / 1e6));
 }
 
-function externalBytes(): number {
-  const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
-}
+// libsamplerate-js keeps each converter's heap in an ArrayBuffer; typed arrays count there too.
+const bufferBytes = () => process.memoryUsage().arrayBuffers;
 
 /** Runs the benchmark for about `seconds` of CPU time per engine and rate. */
 export async function runPolyphaseBench(opts: { seconds?: number } = {}): Promise<PolyphaseBenchResult> {
@@ -75,9 +76,9 @@ export async function runPolyphaseBench(opts: { seconds?: number } = {}): Promis
     speedup[rate] = Math.round((row.polyphase / row.libsamplerateMedium) * 10) / 10;
   }
   // Libsamplerate's per-instance cost is its module heap; measure it on a few live instances.
-  const before = externalBytes();
+  const before = bufferBytes();
   const held = await Promise.all(Array.from({ length: 4 }, () => open('libsamplerateMedium', 48000)));
-  const libBytes = Math.round((externalBytes() - before) / held.length);
+  const libBytes = Math.round((bufferBytes() - before) / held.length);
   for (const rs of held) rs.destroy();
   return {
     suite: 'polyphase',
@@ -86,6 +87,7 @@ export async function runPolyphaseBench(opts: { seconds?: number } = {}): Promis
     speedupOverMedium: speedup,
     bytesPerStream: {
       polyphase48k: new PolyphaseResampler({ inputRate: 48000 }).stateBytes,
+      polyphase8k: new PolyphaseResampler({ inputRate: 8000 }).stateBytes,
       libsamplerate48k: libBytes,
     },
   };
