@@ -2,7 +2,9 @@
  * Silero VAD batched across streams. Each stream gets a `VadFunction` (what `StreamAnalyzer`
  * wants); calls made in the same turn of the event loop are run as one ONNX Runtime call, because
  * per-call overhead dominates a 96 ms frame (0.18 ms alone, 0.09 ms per frame in batches of 16).
- * A batch leaves on the next macrotask (`setImmediate`), or at once when `maxBatch` frames wait.
+ * At most one model call is in flight (ONNX Runtime runs it off the main thread): frames that
+ * arrive meanwhile wait and leave together when it returns, so batches grow with load instead of
+ * calls piling up. When idle, a batch leaves on the next macrotask (`setImmediate`).
  *
  * @example
  * const vads = new VadBatcher(await SileroVad.load(), { maxBatch: 64 });
@@ -27,6 +29,7 @@ interface Pending {
 export class VadBatcher {
   private queue: Pending[] = [];
   private scheduled = false;
+  private busy = false;
 
   constructor(
     private readonly vad: SileroVad,
@@ -47,8 +50,7 @@ export class VadBatcher {
     return (frame) =>
       new Promise<number>((resolve, reject) => {
         this.queue.push({ frame, state, resolve, reject });
-        if (this.queue.length >= this.options.maxBatch) this.flush();
-        else if (!this.scheduled) {
+        if (!this.scheduled && !this.busy) {
           this.scheduled = true;
           setImmediate(this.flush);
         }
@@ -57,13 +59,13 @@ export class VadBatcher {
 
   private readonly flush = (): void => {
     this.scheduled = false;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
-      this.runBatch(batch);
-    }
+    if (this.busy || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, this.options.maxBatch);
+    this.runBatch(batch);
   };
 
   private runBatch(batch: Pending[]): void {
+    this.busy = true;
     const t0 = performance.now();
     this.vad
       .run(
@@ -78,6 +80,10 @@ export class VadBatcher {
         (e: unknown) => {
           for (const p of batch) p.reject(e);
         },
-      );
+      )
+      .finally(() => {
+        this.busy = false;
+        this.flush();
+      });
   }
 }
