@@ -1,0 +1,121 @@
+/**
+ * The dashboard in a real browser against the real server: a stream started from the Node SDK with
+ * real speech appears on the overview (with its metadata, current emotion and speech state; found by
+ * the search filter), and its stream view fills its timeline while it runs and shows the same final
+ * summary the SDK received.
+ */
+import { type RunningServer, startServer } from '@emostream/server/app';
+import type { EmotionEvent, SummaryEvent } from '@emostream/shared/protocol/messages';
+import { hasData } from '@emostream/shared/testing/corpus';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  artifact,
+  call,
+  DEFAULT_MODEL,
+  ensureWebBuilt,
+  hasChromium,
+  launchChromium,
+  streamFromSdk,
+  until,
+  WEB_OUT,
+} from './browser-harness.ts';
+
+const ID = 'browser-e2e-1';
+
+describe.runIf(hasData && hasChromium)('dashboard: overview and stream view', () => {
+  let srv: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    await ensureWebBuilt();
+    srv = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      webDir: WEB_OUT,
+      logLevel: 'silent',
+      modelDir: DEFAULT_MODEL,
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.close();
+  });
+
+  it('shows a live SDK stream on the overview, then its timeline and final summary in the stream view', async () => {
+    await page.goto(`${srv.url}/`);
+    await page.waitForSelector('[data-connection="live"]');
+    await expect(page.getByTestId('no-streams').textContent()).resolves.toContain('No streams yet');
+
+    // Six utterances of one actor (angry, then calmer) with pauses: about 22 s of audio, 5.5 s at 4x.
+    const samples = await call(12, [
+      '03-01-05-02-01-01',
+      '03-01-05-02-02-01',
+      '03-01-05-01-01-02',
+      '03-01-01-01-01-01',
+      '03-01-04-02-01-01',
+      '03-01-01-01-02-02',
+    ]);
+    const sdk = await streamFromSdk(srv.url, samples, {
+      streamId: ID,
+      metadata: { agent: 'A-42', campaign: 'browser-test' },
+      speed: 4,
+    });
+
+    const row = page.locator(`tr[data-stream-id="${ID}"]`);
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain('agent: A-42 · campaign: browser-test');
+    // The search filter matches metadata and hides what does not match.
+    const search = page.getByLabel('Search');
+    await search.fill('browser-test');
+    await row.waitFor();
+    await search.fill('no-such-stream');
+    await page.getByText('No stream matches the filters.').waitFor();
+    await search.fill('');
+    await row.waitFor();
+    // The first analysed window shows up as the row's current emotion.
+    await page.waitForSelector(`tr[data-stream-id="${ID}"]:not([data-emotion=""])`, { timeout: 15_000 });
+    await page.screenshot({ path: artifact('dashboard-overview-one-stream.png') });
+
+    // Open the stream view from the overview while the stream is still being sent.
+    await row.getByRole('link', { name: ID }).click();
+    await page.waitForURL(`**/stream?id=${ID}`);
+    const timeline = page.getByTestId('timeline');
+    await until(
+      'a window in the timeline',
+      async () => Number(await timeline.getAttribute('data-windows')) >= 1,
+    );
+    const liveWindows = Number(await timeline.getAttribute('data-windows'));
+
+    await sdk.done;
+    const emotions = sdk.events.filter((e): e is EmotionEvent => e.type === 'emotion');
+    const summary = sdk.events.find((e): e is SummaryEvent => e.type === 'summary');
+    expect(summary).toBeDefined();
+    expect(emotions.length).toBeGreaterThanOrEqual(4);
+    expect(liveWindows).toBeLessThanOrEqual(emotions.length);
+
+    // After stream.end: every window drawn, the final summary equal to the SDK's.
+    await page.waitForSelector('[data-testid="summary"][data-final="true"]', { timeout: 15_000 });
+    await expect(timeline.getAttribute('data-windows')).resolves.toBe(String(emotions.length));
+    await expect(timeline.getAttribute('data-segments')).resolves.toBe(String(summary!.segments));
+    const dominant = summary!.dominant!;
+    await expect(page.getByTestId('dominant').textContent()).resolves.toMatch(new RegExp(dominant, 'i'));
+    await expect(page.getByTestId('window-count').textContent()).resolves.toMatch(
+      new RegExp(`^${summary!.windows} \\(${summary!.uncertainWindows} uncertain\\)`),
+    );
+    const last = emotions[emotions.length - 1]!;
+    await expect(page.getByTestId('current-emotion').getAttribute('data-label')).resolves.toBe(last.label);
+    const recent = await page.locator('[data-testid="recent-windows"] tbody tr').count();
+    expect(recent).toBe(Math.min(8, emotions.length));
+    await expect(page.locator('.stream-page').textContent()).resolves.toContain('Ended (stop)');
+    await page.screenshot({ path: artifact('dashboard-stream-view.png'), fullPage: true });
+
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});

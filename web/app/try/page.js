@@ -1,0 +1,3 @@
+export { default } from '../../src/components/TryPage.tsx';
+
+export const metadata = { title: 'Try it · emostream' };
