@@ -344,7 +344,9 @@ export class StreamSession {
         const wasFinishing = this.finishing;
         this.finishing = false;
         for (const q of queued) {
-          if (this.state !== 'streaming') break;
+          // Messages queued behind a stop or a fatal error are handled as if they had arrived after
+          // it (answered, audio discarded) rather than dropped unanswered.
+          if ((this.state as State) === 'closed') break;
           this.onMessage(q.data, q.isBinary, q.receivedAt);
         }
         this.finishing = this.finishing || wasFinishing;
@@ -394,7 +396,10 @@ export class StreamSession {
   /** Reports an error; a fatal one ends the stream (flushed and summarised if it had started). */
   private fail(code: ErrorCode, message: string): void {
     const info = ERROR_CODES[code];
-    if (!info.fatal) {
+    // Once the stream is ending (after stop or a fatal error), an error about a later message cannot
+    // end it again and changes nothing, so by the rule for `fatal` it is reported as non-fatal;
+    // finish() would otherwise swallow it and the message would go unanswered.
+    if (!info.fatal || this.endPromise) {
       this.ctx.metrics.errors.inc({ code });
       this.send({
         type: 'error',
