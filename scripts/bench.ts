@@ -3,16 +3,22 @@
  * with `--json`, a readable summary otherwise. Benchmarks measure; they never fail on a figure.
  */
 import { Command } from 'commander';
+import { runCapacityBench } from '../load-tests/src/bench/capacity.bench.ts';
+import { runRatiosBench } from '../load-tests/src/bench/ratios.bench.ts';
 import { runOnnxBench } from '../models/src/export/onnx.bench.ts';
 import { runBatcherBench } from '../server/src/batcher/micro-batcher.bench.ts';
+import { runPolyphaseBench } from '../shared/src/audio/polyphase.bench.ts';
 import { runResampleBench } from '../shared/src/audio/resample.bench.ts';
 import { runFeatureBench } from '../shared/src/features/extractor.bench.ts';
 
-const suites: Record<string, (o: { seconds?: number }) => Promise<object>> = {
+const suites: Record<string, (o: { seconds?: number; duration?: string }) => Promise<object>> = {
   features: runFeatureBench,
   resample: runResampleBench,
+  polyphase: runPolyphaseBench,
   onnx: runOnnxBench,
   batcher: runBatcherBench,
+  ratios: runRatiosBench,
+  capacity: runCapacityBench,
 };
 
 const program = new Command()
@@ -20,13 +26,14 @@ const program = new Command()
   .argument('<suite>', `one of: ${Object.keys(suites).join(', ')}`)
   .option('--json', 'print one JSON object')
   .option('--seconds <n>', 'CPU seconds to spend measuring', (v) => Number(v))
-  .action(async (suite: string, opts: { json?: boolean; seconds?: number }) => {
+  .option('--duration <d>', 'wall-clock length of a sustained run, e.g. 60s or 5m (capacity)')
+  .action(async (suite: string, opts: { json?: boolean; seconds?: number; duration?: string }) => {
     const run = suites[suite];
     if (!run) {
       console.error(`unknown suite '${suite}'; choose one of: ${Object.keys(suites).join(', ')}`);
       process.exit(2);
     }
-    const result = await run({ seconds: opts.seconds });
+    const result = await run({ seconds: opts.seconds, duration: opts.duration });
     if (opts.json) console.log(JSON.stringify(result));
     else
       for (const [k, v] of Object.entries(result))
