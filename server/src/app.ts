@@ -22,6 +22,7 @@ import { MicroBatcher } from './batcher/micro-batcher.ts';
 import { resolveServerConfig, type ServerConfig, type ServerOptions } from './config.ts';
 import type { ServerContext } from './context.ts';
 import { loadModelPackage, type ModelPackage } from './engine/model-package.ts';
+import { OrtWorkerHost } from './engine/session-runner.ts';
 import { TfjsEngine } from './engine/tfjs-engine.ts';
 import { createRouter } from './http/router.ts';
 import { ServerMetrics } from './metrics.ts';
@@ -44,10 +45,11 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-async function loadModel(config: ServerConfig): Promise<ModelPackage> {
+async function loadModel(config: ServerConfig, host: OrtWorkerHost | undefined): Promise<ModelPackage> {
   const pkg = await loadModelPackage(config.modelDir, {
     threads: config.inferenceThreads,
     device: config.device,
+    host,
   });
   if (config.engine === 'tfjs') {
     const tfjs = await TfjsEngine.load(pkg.dir);
@@ -69,8 +71,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     },
   });
   const metrics = new ServerMetrics();
-  const pkg = await loadModel(config);
-  const silero = await SileroVad.load({ threads: 1 });
+  const ortHost = config.ortWorker ? new OrtWorkerHost() : undefined;
+  const pkg = await loadModel(config, ortHost);
+  const silero = await SileroVad.load({ threads: 1, host: ortHost });
   const vads = new VadBatcher(silero, {
     maxBatch: config.vad.maxBatch,
     onBatch: (size, ms) => {
@@ -190,6 +193,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       registry.close();
       await pkg.engine.release();
       await silero.release();
+      await ortHost?.terminate();
       log.info('stopped');
     })();
     return closing;

@@ -60,6 +60,11 @@ export const serverConfigSchema = z.strictObject({
   device: z.enum(['cpu', 'cuda']).default('cpu'),
   /** Inference engine: ONNX Runtime (default) or tfjs (needs the package's tfjs files). */
   engine: z.enum(['onnx', 'tfjs']).default('onnx'),
+  /**
+   * Run the VAD and emotion models in a worker thread (onnxruntime-node runs sessions synchronously
+   * on the calling thread; off the main thread they use another core and never stall sockets).
+   */
+  ortWorker: z.boolean().default(true),
   /** ONNX Runtime intra-op threads for the emotion model. */
   inferenceThreads: z.number().int().min(1).max(64).default(1),
   batcher: z
@@ -121,7 +126,7 @@ const num = (v: string | undefined): number | undefined =>
 /**
  * Options from environment variables: `HOST`/`EMOSTREAM_HOST`, `PORT`/`EMOSTREAM_PORT`,
  * `EMOSTREAM_MODEL`, `EMOSTREAM_WEB_DIR`, `EMOSTREAM_LOG_LEVEL` (or `LOG_LEVEL`), `EMOSTREAM_DEVICE`,
- * `EMOSTREAM_ENGINE`, `EMOSTREAM_MAX_STREAMS`, `EMOSTREAM_MAX_BATCH`, `EMOSTREAM_MAX_QUEUE_DELAY_MS`,
+ * `EMOSTREAM_ENGINE`, `EMOSTREAM_ORT_WORKER` (0 = on the main thread), `EMOSTREAM_MAX_STREAMS`, `EMOSTREAM_MAX_BATCH`, `EMOSTREAM_MAX_QUEUE_DELAY_MS`,
  * `EMOSTREAM_API_KEYS` (JSON array of key objects, or comma-separated bare keys with full rights),
  * `EMOSTREAM_API_KEYS_FILE` (a JSON file with that array).
  */
@@ -138,6 +143,8 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv, readFile: (p: string) => 
   set('device', env.EMOSTREAM_DEVICE);
   set('engine', env.EMOSTREAM_ENGINE);
   set('maxStreams', num(env.EMOSTREAM_MAX_STREAMS));
+  if (env.EMOSTREAM_ORT_WORKER !== undefined && env.EMOSTREAM_ORT_WORKER !== '')
+    o.ortWorker = !['0', 'false', 'no', 'off'].includes(env.EMOSTREAM_ORT_WORKER.toLowerCase());
   const batcher: Record<string, number> = {};
   const mb = num(env.EMOSTREAM_MAX_BATCH);
   if (mb !== undefined) batcher.maxBatchSize = mb;

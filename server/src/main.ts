@@ -72,6 +72,7 @@ const program = new Command()
     ]),
   )
   .option('--no-dashboard', 'do not build or serve the dashboard')
+  .option('--no-ort-worker', 'run the models on the main thread instead of a worker thread')
   .parse();
 
 const flags = program.opts<{
@@ -86,6 +87,7 @@ const flags = program.opts<{
   apiKeysFile?: string;
   logLevel?: ServerOptions['logLevel'];
   dashboard: boolean;
+  ortWorker: boolean;
 }>();
 
 const env = { ...process.env };
@@ -101,6 +103,7 @@ const options: ServerOptions = {
   ...(flags.engine !== undefined && { engine: flags.engine }),
   ...(flags.maxStreams !== undefined && { maxStreams: flags.maxStreams }),
   ...(flags.logLevel !== undefined && { logLevel: flags.logLevel }),
+  ...(!flags.ortWorker && { ortWorker: false }),
 };
 if (flags.maxBatch !== undefined || flags.maxQueueDelayMs !== undefined) {
   options.batcher = {
@@ -129,7 +132,7 @@ const lines = [
   `  stream ingest  ${server.url.replace(/^http/, 'ws')}/v1/stream`,
   `  subscribers    socket.io ${server.url}/v1/events`,
   `  metrics        ${server.url}/metrics    health ${server.url}/healthz`,
-  `  model          ${server.context.modelInfo.id} (${server.context.modelInfo.classes.join(', ')}) on ${server.context.pkg.engine.provider}`,
+  `  model          ${server.context.modelInfo.id} (${server.context.modelInfo.classes.join(', ')}) on ${server.context.pkg.engine.provider}${config.ortWorker ? ' (worker thread)' : ''}`,
   `  limits         ${config.maxStreams} streams, batch ${config.batcher.maxBatchSize} / ${config.batcher.maxQueueDelayMs} ms`,
   authOn
     ? `  auth           ON (${config.apiKeys.length} API key${config.apiKeys.length === 1 ? '' : 's'})`

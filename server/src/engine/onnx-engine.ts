@@ -3,7 +3,8 @@
  * default; the CUDA execution provider when asked for and available (it falls back to CPU with a
  * warning when the CUDA libraries are missing).
  */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
+import { localRunner, type OrtWorkerHost, type SessionRunner } from './session-runner.ts';
 
 export interface EngineOptions {
   inputName: string;
@@ -17,6 +18,8 @@ export interface EngineOptions {
   threads: number;
   /** 'cpu', or 'cuda' to try the CUDA execution provider first. */
   device: 'cpu' | 'cuda';
+  /** Run the model in this worker thread instead of the calling thread. */
+  host?: OrtWorkerHost;
 }
 
 export const defaultEngineOptions: Pick<EngineOptions, 'threads' | 'device'> = { threads: 1, device: 'cpu' };
@@ -43,7 +46,7 @@ export class OnnxEngine implements InferenceEngine {
   private readonly shape: readonly number[];
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: SessionRunner,
     private readonly o: EngineOptions,
     provider: string,
   ) {
@@ -66,17 +69,19 @@ export class OnnxEngine implements InferenceEngine {
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
     };
+    const open = (options: ort.InferenceSession.SessionOptions) =>
+      o.host ? o.host.load(`emotion-${path}`, path, options) : localRunner(path, options);
     if (o.device === 'cuda') {
       try {
-        const s = await ort.InferenceSession.create(path, { ...common, executionProviders: ['cuda', 'cpu'] });
+        const s = await open({ ...common, executionProviders: ['cuda', 'cpu'] });
         return new OnnxEngine(s, o, 'cuda');
       } catch (e) {
         process.emitWarning(`CUDA execution provider unavailable, using CPU: ${(e as Error).message}`);
       }
     }
-    let session: ort.InferenceSession;
+    let session: SessionRunner;
     try {
-      session = await ort.InferenceSession.create(path, { ...common, executionProviders: ['cpu'] });
+      session = await open({ ...common, executionProviders: ['cpu'] });
     } catch (e) {
       throw new Error(`cannot load ONNX model ${path}: ${(e as Error).message}`);
     }
@@ -94,8 +99,9 @@ export class OnnxEngine implements InferenceEngine {
     if (input.length < n * size)
       throw new RangeError(`engine: ${input.length} values for ${n} inputs of ${size}`);
     const data = input.length === n * size ? input : input.subarray(0, n * size);
-    const x = new ort.Tensor('float32', data, [n, ...this.shape]);
-    const out = await this.session.run({ [this.o.inputName]: x });
+    const out = await this.session.run({
+      [this.o.inputName]: { type: 'float32', data, dims: [n, ...this.shape] },
+    });
     const y = out[this.o.outputName];
     if (!y) throw new Error(`engine: model produced no '${this.o.outputName}' output`);
     return y.data as Float32Array;

@@ -8,10 +8,10 @@
  * const state = vad.newState();
  * const [p] = await vad.run([frame1536], [state]); // speech probability; state advanced in place
  */
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
+import { localRunner, type OrtWorkerHost, type SessionRunner } from '../engine/session-runner.ts';
 
 /** Recurrent state of one stream (LSTM h and c, 2 layers x 64). */
 export interface SileroState {
@@ -30,30 +30,34 @@ export function bundledSileroPath(): string {
 export class SileroVad {
   /** Samples per frame this instance accepts (512, 1024 or 1536 at 16 kHz). */
   readonly frameSamples: number;
-  private readonly sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
-
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly session: SessionRunner,
     frameSamples: number,
   ) {
     this.frameSamples = frameSamples;
   }
 
-  /** Loads the model; `threads` is ONNX Runtime's intra-op thread count (1 keeps cores for streams). */
+  /**
+   * Loads the model; `threads` is ONNX Runtime's intra-op thread count (1 keeps cores for streams);
+   * with `host`, it runs in that worker thread.
+   */
   static async load(
-    opts: { modelPath?: string; frameSamples?: number; threads?: number } = {},
+    opts: { modelPath?: string; frameSamples?: number; threads?: number; host?: OrtWorkerHost } = {},
   ): Promise<SileroVad> {
     const frameSamples = opts.frameSamples ?? 1536;
     if (![512, 1024, 1536].includes(frameSamples)) {
       throw new TypeError(`Silero v4 takes 512, 1024 or 1536-sample frames at 16 kHz (got ${frameSamples})`);
     }
-    const bytes = await readFile(opts.modelPath ?? bundledSileroPath());
-    const session = await ort.InferenceSession.create(bytes, {
+    const options: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: opts.threads ?? 1,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
-    });
+    };
+    const path = opts.modelPath ?? bundledSileroPath();
+    const session = opts.host
+      ? await opts.host.load('silero-vad', path, options)
+      : await localRunner(path, options);
     return new SileroVad(session, frameSamples);
   }
 
@@ -85,12 +89,15 @@ export class SileroVad {
         c.set(s.c.subarray(layer * 64, layer * 64 + 64), (layer * b + i) * 64);
       }
     }
-    const out = await this.session.run({
-      input: new ort.Tensor('float32', input, [b, n]),
-      h: new ort.Tensor('float32', h, [2, b, 64]),
-      c: new ort.Tensor('float32', c, [2, b, 64]),
-      sr: this.sr,
-    });
+    const out = await this.session.run(
+      {
+        input: { type: 'float32', data: input, dims: [b, n] },
+        h: { type: 'float32', data: h, dims: [2, b, 64] },
+        c: { type: 'float32', data: c, dims: [2, b, 64] },
+        sr: { type: 'int64', data: BigInt64Array.from([16000n]), dims: [] },
+      },
+      true,
+    );
     const hn = out.hn!.data as Float32Array;
     const cn = out.cn!.data as Float32Array;
     for (let i = 0; i < b; i++) {

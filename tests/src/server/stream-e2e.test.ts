@@ -133,8 +133,9 @@ describe.runIf(hasData)('streaming server end to end', () => {
       expect(e.kind).toBe(w.kind);
       expect(e.label).toBe(w.label);
       const scores = pkg.config.classes.map((c) => e.scores[c]!);
+      // float32 GEMMs round differently for different batch sizes (the server's micro-batches vary).
       scores.forEach((p, j) => {
-        expect(Math.abs(p - w.probs[j]!)).toBeLessThan(1e-5);
+        expect(Math.abs(p - w.probs[j]!)).toBeLessThan(1e-4);
       });
     });
   });
@@ -194,15 +195,15 @@ function expectSameEvents(a: unknown[], b: unknown[]): void {
         ...restY
       } = y as { scores: Record<string, number>; confidence: number };
       expect(restX).toEqual(restY);
-      expect(Math.abs(cx - cy)).toBeLessThan(1e-6);
-      for (const k of Object.keys(sy)) expect(Math.abs(sx[k]! - sy[k]!)).toBeLessThan(1e-6);
+      expect(Math.abs(cx - cy)).toBeLessThan(1e-4);
+      for (const k of Object.keys(sy)) expect(Math.abs(sx[k]! - sy[k]!)).toBeLessThan(1e-4);
     } else if (xs.type === 'summary') {
       const { meanScores: mx, ...rx } = xs as { meanScores: Record<string, number> };
       const { meanScores: my, ...ry } = y as { meanScores: Record<string, number> };
       const { counts: _cx, ...rx2 } = rx as Record<string, unknown>;
       const { counts: _cy, ...ry2 } = ry as Record<string, unknown>;
       expect(rx2).toEqual(ry2);
-      for (const k of Object.keys(my)) expect(Math.abs(mx[k]! - my[k]!)).toBeLessThan(1e-6);
+      for (const k of Object.keys(my)) expect(Math.abs(mx[k]! - my[k]!)).toBeLessThan(1e-4);
     } else expect(xs).toEqual(y);
   });
 }
