@@ -18,12 +18,34 @@ import { collect, loadCorpora, userPath } from './common.ts';
 
 const f3 = (x: number) => x.toFixed(3);
 
+/**
+ * Training facts of a model (of an ensemble's first member: members share data and variants), the
+ * total training minutes, and the commands that built it, in order (members first).
+ */
+function trainingOf(training: Record<string, unknown> | undefined): {
+  t: Record<string, unknown>;
+  minutes: number;
+  members: number;
+  commands: string[];
+} {
+  const own = training ?? {};
+  const members = (own.members as Array<{ training?: Record<string, unknown> }> | undefined)?.map(
+    (m) => m.training ?? {},
+  );
+  const all = members ?? [own];
+  const commands = [...(members ?? []).map((m) => m.command), own.command].filter(
+    (c): c is string => typeof c === 'string',
+  );
+  const minutes = all.reduce((a, m) => a + Number(m.minutes ?? 0), 0);
+  return { t: all[0] ?? {}, minutes, members: members?.length ?? 1, commands };
+}
+
 function card(
   dir: string,
   config: Awaited<ReturnType<typeof loadModelPackage>>['config'],
   results: Array<{ corpus: string; folder: string; session: EvaluationResult; none: EvaluationResult }>,
 ): string {
-  const t = (config.training ?? {}) as Record<string, unknown>;
+  const { t, minutes, members, commands: trainCommands } = trainingOf(config.training);
   const rows = results.map(
     (r) =>
       `| ${r.corpus} | ${r.session.n} | ${f3(r.session.ua)} | ${f3(r.session.wa)} | ${f3(r.session.macroF1)} | ${f3(r.session.ece)} | ${f3(r.none.ua)} | ${f3(r.none.ece)} |`,
@@ -63,7 +85,9 @@ A speech emotion classifier for the emostream service: ${config.architecture} ov
 ${config.features.features.join(' + ')} features (${config.features.nMels ?? 64} mel bands, 10 ms frames) in
 windows of ${(config.window.windowFrames / 100).toFixed(1)} s cut over speech by the Silero VAD${
     config.inputTransform === 'stats'
-      ? ', summarised per dimension (mean, std, percentiles, mean change)'
+      ? `, summarised per dimension (mean, std, percentiles, mean change${
+          config.statsVoicing ? '; F0 over voiced frames only' : ''
+        })`
       : ''
   }, normalised with the stream's own
 running statistics (session normalisation with a training-set prior), calibrated by temperature
@@ -83,8 +107,22 @@ fearful, disgust, surprised, boredom) and run
 
 Training: ${t.trainClips ?? '?'} clips of the training speakers, ${t.valClips ?? '?'} of the validation
 speakers (RAVDESS actors 15-18, EmoDB speakers 11 and 13), variants ${((t.variants as string[]) ?? []).join(', ')};
-best epoch ${t.bestEpoch ?? '?'} (${t.stoppedBy ?? '?'}), ${Number(t.minutes ?? 0).toFixed(0)} minutes on ${t.backend ?? '?'}.
+${
+  members > 1
+    ? `${members} members averaged in one graph, ${minutes.toFixed(0)} minutes of training in total on ${t.backend ?? '?'}.`
+    : `best epoch ${t.bestEpoch ?? '?'} (${t.stoppedBy ?? '?'}), ${minutes.toFixed(0)} minutes on ${t.backend ?? '?'}.`
+}
+${
+  trainCommands.length
+    ? `
+Built with (from the repository root; features are cached in \`.cache/windows\`):
 
+\`\`\`sh
+${trainCommands.join('\n')}
+\`\`\`
+`
+    : ''
+}
 ## Metrics on the official test speakers (clip level)
 
 Test speakers are never seen in training or validation: RAVDESS actors 19-24 and EmoDB speakers 15

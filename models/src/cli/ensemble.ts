@@ -64,7 +64,10 @@ const program = new Command()
       architecture: `ensemble(${configs.map((c) => c.architecture).join(', ')})`,
       onnx: { ...first.onnx, file: 'model.onnx' },
       temperature: 1,
-      training: { members: configs.map((c) => ({ id: c.id, training: c.training, metrics: c.metrics })) },
+      training: {
+        members: configs.map((c) => ({ id: c.id, training: c.training, metrics: c.metrics })),
+        command: `npm run ensemble -- ${process.argv.slice(2).join(' ')}`,
+      },
       metrics: {},
     };
     await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);

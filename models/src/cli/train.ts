@@ -12,7 +12,12 @@ import { SileroVad } from '@emostream/server/vad/silero';
 import { defaultVadOptions } from '@emostream/shared/analysis/vad';
 import { defaultWindowerOptions } from '@emostream/shared/analysis/windower';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
-import { defaultFeatureOptions, type FeatureName } from '@emostream/shared/features/options';
+import {
+  defaultFeatureOptions,
+  type FeatureName,
+  featureLayout,
+  resolveFeatureOptions,
+} from '@emostream/shared/features/options';
 import type { ModelConfig } from '@emostream/shared/model/config';
 import * as tf from '@tensorflow/tfjs';
 import { Command } from 'commander';
@@ -64,10 +69,26 @@ const program = new Command()
     'stats-mlp: leave out frames this far (normalised log-mel units) below the loudest',
     Number,
   )
-  .option('--features <list>', 'frame features of the windows: logmel or logmel,mfcc', 'logmel')
+  .option(
+    '--features <list>',
+    'frame features of the windows, e.g. logmel, logmel,mfcc or logmel,mfcc,rms,pitch',
+    'logmel',
+  )
+  .option(
+    '--f0-stats <mode>',
+    'stats-mlp with pitch: summarise F0 over voiced frames only (voiced) or every frame (all)',
+    'voiced',
+  )
+  .option('--schedule <kind>', 'learning rate: plateau (halve on plateau) | cosine', 'plateau')
+  .option('--mixup <alpha>', 'mixup of training examples, Beta(alpha, alpha); 0 disables', Number, 0)
   .option('--augment <n>', 'augmented copies of each training clip (plus clean and telephone)', Number, 4)
   .option('--max-minutes <n>', 'time budget for the training loop', Number, defaultTrainOptions.maxMinutes)
   .option('--seed <n>', 'random seed', Number, 1)
+  .option(
+    '--augment-seed <n>',
+    'seed of the augmented copies (default: --seed); fix it to reuse cached features across seeds',
+    Number,
+  )
   .option('--cache <dir>', 'feature cache folder', '.cache/windows')
   .option('--backend <name>', 'auto | wasm | cpu | node | node-gpu', 'auto')
   .option('--limit <n>', 'use at most n clips per split (smoke tests)', Number)
@@ -104,6 +125,11 @@ const program = new Command()
       vad: {},
       window: { windowFrames: 300, hopFrames: 100 },
     };
+    const layout = featureLayout(resolveFeatureOptions(analyzer.features)).layout;
+    const statsVoicing =
+      opts.arch === 'stats-mlp' && layout.pitch && opts.f0Stats === 'voiced'
+        ? { f0: layout.pitch.offset }
+        : undefined;
     const vad = await SileroVad.load();
     const cacheDir = userPath(opts.cache);
     // Babble noise: speech of 32 training clips spread over the speakers, loaded once.
@@ -120,7 +146,7 @@ const program = new Command()
           analyzer,
           variant: v,
           cacheDir,
-          seed: opts.seed,
+          seed: opts.augmentSeed ?? opts.seed,
           vad,
           quiet: opts.quiet,
         }),
@@ -154,6 +180,9 @@ const program = new Command()
         earlyStopPatience: opts.patience,
         ...(opts.specaugment ? {} : { specAugment: null }),
         ...(opts.statsGate ? { statsGate: { dims: 64, below: opts.statsGate, minFrames: 20 } } : {}),
+        ...(statsVoicing ? { statsVoicing } : {}),
+        schedule: opts.schedule,
+        mixupAlpha: opts.mixup,
         maxMinutes: opts.maxMinutes,
         seed: opts.seed,
         quiet: opts.quiet,
@@ -194,6 +223,7 @@ const program = new Command()
       ...(opts.arch === 'stats-mlp' && opts.statsGate
         ? { statsGate: { dims: 64, below: opts.statsGate, minFrames: 20 } }
         : {}),
+      ...(statsVoicing ? { statsVoicing } : {}),
       features: { ...defaultFeatureOptions, ...analyzer.features, sampleRate: 16000 },
       vad: { ...defaultVadOptions },
       window: {
@@ -218,8 +248,17 @@ const program = new Command()
           batch: opts.batch,
           lr: opts.lr,
           loss: opts.loss,
+          dropout: opts.dropout,
+          l2: opts.l2,
+          labelSmoothing: opts.labelSmoothing,
+          schedule: opts.schedule,
+          mixup: opts.mixup,
+          augment: opts.augment,
+          features: analyzer.features.features,
           seed: opts.seed,
+          augmentSeed: opts.augmentSeed ?? opts.seed,
         },
+        command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
         backend: backend.backend,
         bestEpoch: result.bestEpoch,
         stoppedBy: result.stoppedBy,

@@ -5,7 +5,7 @@
  * random choice; progress shows steps, ETA and per-epoch metrics.
  */
 
-import { type StatsGate, windowStats, windowStatsSize } from '@emostream/shared/analysis/window-stats';
+import type { StatsGate, StatsVoicing } from '@emostream/shared/analysis/window-stats';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, shuffle } from '../augment/rng.ts';
 import { specAugment } from '../augment/specaugment.ts';
@@ -20,6 +20,7 @@ import type { CachedClip, WindowCache } from '../data/window-cache.ts';
 import { computeMetrics, type Metrics, softmax } from '../eval/metrics.ts';
 import { progress } from '../util/progress.ts';
 import { type ArchitectureName, buildModel } from './architectures.ts';
+import { mixup, mixupPlan, modelInput } from './inputs.ts';
 
 export interface TrainOptions {
   architecture: ArchitectureName;
@@ -30,6 +31,11 @@ export interface TrainOptions {
   maxEpochs: number;
   learningRate: number;
   minLearningRate: number;
+  /**
+   * `plateau` halves the rate after `lrPatience` epochs without a better validation UA; `cosine`
+   * anneals it from `learningRate` to `minLearningRate` over `maxEpochs` (Loshchilov & Hutter 2017).
+   */
+  schedule: 'plateau' | 'cosine';
   lrPatience: number;
   lrFactor: number;
   earlyStopPatience: number;
@@ -38,11 +44,16 @@ export interface TrainOptions {
   labelSmoothing: number;
   classWeights: boolean;
   specAugment: { timeMasks: number; maxTimeWidth: number; freqMasks: number; maxFreqWidth: number } | null;
-  /** Mix two windows of different classes (Zhang et al. 2018); 0 disables. */
+  /**
+   * Mixup (Zhang et al. 2018): each example is blended with another of the batch, weight
+   * max(l, 1 - l) with l ~ Beta(alpha, alpha) on its own, labels and class weights alike; 0 disables.
+   */
   mixupAlpha: number;
   seed: number;
   /** Loudness gate of the window statistics (`stats-mlp` only). */
   statsGate?: StatsGate;
+  /** Voiced-only F0 statistics (`stats-mlp` only). */
+  statsVoicing?: StatsVoicing;
   /** Stop after this many minutes (the best checkpoint so far is kept). */
   maxMinutes: number;
   quiet: boolean;
@@ -57,6 +68,7 @@ export const defaultTrainOptions: TrainOptions = {
   maxEpochs: 60,
   learningRate: 1e-3,
   minLearningRate: 1e-5,
+  schedule: 'plateau',
   lrPatience: 4,
   lrFactor: 0.5,
   earlyStopPatience: 10,
@@ -121,37 +133,6 @@ function examplesOf(cache: WindowCache, labelIndex: (l: string) => number): Exam
   return out;
 }
 
-/**
- * The network input for `n` normalised windows in `buf`: the windows themselves, or their statistics
- * for `stats-mlp` (pads of window i given by `pads[2i]`, `pads[2i + 1]`).
- */
-function modelInput(
-  arch: ArchitectureName,
-  buf: Float32Array,
-  n: number,
-  W: number,
-  dim: number,
-  pads: Int16Array,
-  gate?: StatsGate,
-): tf.Tensor {
-  if (arch !== 'stats-mlp') return tf.tensor3d(buf.subarray(0, n * W * dim), [n, W, dim]);
-  const size = windowStatsSize(dim);
-  const stats = new Float32Array(n * size);
-  for (let i = 0; i < n; i++) {
-    windowStats(
-      buf.subarray(i * W * dim, (i + 1) * W * dim),
-      W,
-      dim,
-      pads[2 * i]!,
-      pads[2 * i + 1]!,
-      stats,
-      i * size,
-      gate,
-    );
-  }
-  return tf.tensor2d(stats, [n, size]);
-}
-
 /** Sum of the kernel regularisers' penalties (tfjs-layers keeps them as functions on each layer). */
 function regularizationLoss(model: tf.LayersModel): tf.Scalar {
   const terms: tf.Scalar[] = [];
@@ -170,6 +151,7 @@ export function clipLogits(
   seed: number,
   arch: ArchitectureName = 'vgg2d',
   gate?: StatsGate,
+  voicing?: StatsVoicing,
 ): { logits: number[][]; truth: number[]; clips: CachedClip[] } {
   const { dim, windowFrames: W } = cache;
   const clips = cache.clips.filter((c) => data.labelIndex(c.label) >= 0 && c.windows > 0);
@@ -184,7 +166,7 @@ export function clipLogits(
   const flush = () => {
     if (pending.length === 0) return;
     const out = tf.tidy(() => {
-      const x = modelInput(arch, buf, pending.length, W, dim, pads, gate);
+      const x = modelInput(arch, buf, pending.length, W, dim, pads, gate, voicing);
       return (model.predict(x) as tf.Tensor).arraySync() as number[][];
     });
     for (const [i, row] of out.entries()) sums[pending[i]!.clip]!.push(row);
@@ -281,6 +263,12 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
 
   for (let epoch = 1; epoch <= o.maxEpochs; epoch++) {
     const t0 = Date.now();
+    if (o.schedule === 'cosine') {
+      lr =
+        o.minLearningRate +
+        0.5 * (o.learningRate - o.minLearningRate) * (1 + Math.cos((Math.PI * (epoch - 1)) / o.maxEpochs));
+      (optimizer as unknown as { learningRate: number }).learningRate = lr;
+    }
     const order = base.map((_, i) => i);
     shuffle(order, rng);
     let lossSum = 0;
@@ -312,10 +300,16 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
         yBuf[b * k + ex.label]! += 1 - smooth;
         wBuf[b] = weights[ex.label]!;
       });
+      const mix = o.mixupAlpha > 0 && n > 1 ? mixupPlan(n, o.mixupAlpha, rng) : null;
       const { loss, acc } = tf.tidy(() => {
-        const x = modelInput(o.architecture, xBuf, n, W, dim, pBuf, o.statsGate);
-        const y = tf.tensor2d(yBuf.subarray(0, n * k), [n, k]);
-        const sw = tf.tensor1d(wBuf.subarray(0, n));
+        let x = modelInput(o.architecture, xBuf, n, W, dim, pBuf, o.statsGate, o.statsVoicing);
+        let y: tf.Tensor = tf.tensor2d(yBuf.subarray(0, n * k), [n, k]);
+        let sw: tf.Tensor = tf.tensor1d(wBuf.subarray(0, n));
+        if (mix) {
+          x = mixup(x, mix);
+          y = mixup(y, mix);
+          sw = mixup(sw, mix);
+        }
         let accT: tf.Scalar = tf.scalar(0);
         const lossT = optimizer.minimize(() => {
           const logits = model.apply(x, { training: true }) as tf.Tensor2D;
@@ -336,7 +330,7 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
       seen += n;
       bar.tick(1, { epoch, loss: lossSum / seen, acc: accSum / seen });
     }
-    const val = clipLogits(model, data.val, data, o.seed, o.architecture, o.statsGate);
+    const val = clipLogits(model, data.val, data, o.seed, o.architecture, o.statsGate, o.statsVoicing);
     const probs = val.logits.map((l) => softmax(l));
     const m = computeMetrics(probs, val.truth, data.classes);
     const rec: EpochRecord = {
@@ -364,7 +358,7 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
     } else {
       sinceBest++;
       sinceLrCut++;
-      if (sinceLrCut >= o.lrPatience && lr > o.minLearningRate) {
+      if (o.schedule === 'plateau' && sinceLrCut >= o.lrPatience && lr > o.minLearningRate) {
         lr = Math.max(o.minLearningRate, lr * o.lrFactor);
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         sinceLrCut = 0;
@@ -384,7 +378,7 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
   bar.stop();
   model.setWeights(best.weights);
   for (const t of best.weights) t.dispose();
-  const val = clipLogits(model, data.val, data, o.seed, o.architecture, o.statsGate);
+  const val = clipLogits(model, data.val, data, o.seed, o.architecture, o.statsGate, o.statsVoicing);
   const valMetrics = computeMetrics(
     val.logits.map((l) => softmax(l)),
     val.truth,

@@ -98,10 +98,35 @@ describe('Windower', () => {
     expect(u!.data[27]! * std[0]! + mean[0]!).toBeCloseTo(25, 4);
   });
 
-  it('refuses VAD progress beyond the features pushed', () => {
+  it('holds VAD input until look-ahead features bring its frames, with the same windows', () => {
+    const late = new Windower(opts);
+    const a: FeatureWindow[] = [];
+    a.push(...late.pushFrames(ramp(0, 5), 5));
+    a.push(...late.onVad([start(0, 20)], after(22)));
+    expect(a).toEqual([]);
+    a.push(...late.onVad([end(0, 38, 44)], after(44)));
+    a.push(...late.pushFrames(ramp(5, 40), 40)); // frames up to 44: both events apply now
+    a.push(...late.flush(after(44)));
+    const early = new Windower(opts);
+    const b = [
+      ...early.pushFrames(ramp(0, 45), 45),
+      ...early.onVad([start(0, 20)], after(22)),
+      ...early.onVad([end(0, 38, 44)], after(44)),
+      ...early.flush(after(44)),
+    ];
+    expect(b.length).toBeGreaterThan(0);
+    expect(spans(a)).toEqual(spans(b));
+    expect(a.map((x) => Array.from(x.data))).toEqual(b.map((x) => Array.from(x.data)));
+  });
+
+  it('applies VAD input still waiting for frames when the stream ends', () => {
     const w = new Windower(opts);
-    w.pushFrames(ramp(0, 5), 5);
-    expect(() => w.onVad([start(0, 20)], after(20))).toThrow(/only 5 feature frames/);
+    w.pushFrames(ramp(0, 40), 40);
+    expect(w.onVad([start(0, 5), end(0, 36, 42)], after(42))).toEqual([]); // the end needs frame 41
+    expect(spans(w.flush(after(39)))).toEqual([
+      ['hop', 0, 30],
+      ['hop', 10, 40],
+    ]);
   });
 
   it('gives the same windows whatever the chunking of frames and VAD progress', () => {

@@ -96,6 +96,11 @@ export class Windower {
   private statsUpTo = 0;
   /** Frames the VAD has classified. */
   private vadFrames = 0;
+  /**
+   * VAD input held back until the feature frames it refers to arrive: features with look-ahead
+   * (deltas, pitch) complete a frame some samples after the VAD has heard them.
+   */
+  private pending: Array<{ events: readonly VadEvent[]; next: number; horizonSample: number }> = [];
 
   constructor(
     options: Partial<WindowerOptions> & Pick<WindowerOptions, 'dim'>,
@@ -138,8 +143,8 @@ export class Windower {
   }
 
   /**
-   * Stores feature frames (row-major, `dim` wide) and returns the hop windows they complete.
-   * Frames must arrive at least as far as the VAD has got: see {@link Windower.onVad}.
+   * Stores feature frames (row-major, `dim` wide) and returns the hop windows they complete, with
+   * those of any VAD input that was waiting for these frames (see {@link Windower.onVad}).
    */
   pushFrames(data: Float32Array, count: number): FeatureWindow[] {
     const d = this.options.dim;
@@ -148,45 +153,69 @@ export class Windower {
       this.ring.set(data.subarray(t * d, (t + 1) * d), slot);
     }
     this.frames += count;
-    return this.hopWindows(this.vadFrames);
+    return [...this.hopWindows(this.vadFrames), ...this.drain(false)];
   }
 
   /**
    * Applies VAD events (in stream order) and the VAD's progress: it has classified the audio before
    * `horizonSample`. A hop window belongs to a segment when the segment was still open at the
    * window's end, so the windows depend only on the stream, never on how it was chunked. The caller
-   * pushes the feature frames of the audio before `horizonSample` first.
+   * pushes the feature frames of the audio before `horizonSample` first; an event whose frames are
+   * not all there yet (features with look-ahead) waits, with everything after it, for
+   * {@link Windower.pushFrames} to bring them, or for {@link Windower.flush}.
    */
   onVad(events: readonly VadEvent[], horizonSample: number): FeatureWindow[] {
+    this.pending.push({ events: [...events], next: 0, horizonSample });
+    return this.drain(false);
+  }
+
+  /** Applies the held VAD input in order while its frames are there (all of it when `force`). */
+  private drain(force: boolean): FeatureWindow[] {
     const out: FeatureWindow[] = [];
-    for (const ev of events) {
-      if (ev.type === 'speechStart') {
-        const startFrame = this.frameAtOrAfter(ev.padStartSample);
-        this.segment = { id: this.segmentCount++, startFrame, windows: 0, lastWindowEnd: startFrame };
-        this.statsFrom = Math.max(this.statsUpTo, startFrame);
-        this.vadFrames = this.requireFrames(ev.detectedSample);
-        out.push(...this.hopWindows(this.vadFrames));
-      } else {
-        const seg = this.segment ?? {
-          id: this.segmentCount++,
-          startFrame: this.frameAtOrAfter(ev.padStartSample),
-          windows: 0,
-          lastWindowEnd: 0,
-        };
-        this.segment = seg;
-        this.vadFrames = this.requireFrames(ev.detectedSample);
-        out.push(...this.hopWindows(this.vadFrames));
-        this.segment = null;
-        out.push(...this.endSegment(seg, ev.endSample, ev.detectedSample));
+    while (this.pending.length > 0) {
+      const batch = this.pending[0]!;
+      while (batch.next < batch.events.length) {
+        const ev = batch.events[batch.next]!;
+        if (!force && this.framesBefore(ev.detectedSample) > this.frames) return out;
+        out.push(...this.applyEvent(ev, force));
+        batch.next++;
       }
+      this.pending.shift();
+      // Unclamped: hop windows then follow as soon as look-ahead features bring their frames.
+      this.vadFrames = Math.max(this.vadFrames, this.framesBefore(batch.horizonSample));
+      out.push(...this.hopWindows(this.vadFrames));
     }
-    this.vadFrames = Math.max(this.vadFrames, Math.min(this.frames, this.framesBefore(horizonSample)));
-    out.push(...this.hopWindows(this.vadFrames));
     return out;
   }
 
-  private requireFrames(sample: number): number {
+  private applyEvent(ev: VadEvent, force: boolean): FeatureWindow[] {
+    const out: FeatureWindow[] = [];
+    if (ev.type === 'speechStart') {
+      const startFrame = this.frameAtOrAfter(ev.padStartSample);
+      this.segment = { id: this.segmentCount++, startFrame, windows: 0, lastWindowEnd: startFrame };
+      this.statsFrom = Math.max(this.statsUpTo, startFrame);
+      this.vadFrames = this.requireFrames(ev.detectedSample, force);
+      out.push(...this.hopWindows(this.vadFrames));
+    } else {
+      const seg = this.segment ?? {
+        id: this.segmentCount++,
+        startFrame: this.frameAtOrAfter(ev.padStartSample),
+        windows: 0,
+        lastWindowEnd: 0,
+      };
+      this.segment = seg;
+      this.vadFrames = this.requireFrames(ev.detectedSample, force);
+      out.push(...this.hopWindows(this.vadFrames));
+      this.segment = null;
+      out.push(...this.endSegment(seg, ev.endSample, ev.detectedSample));
+    }
+    return out;
+  }
+
+  /** Frames before `sample`, which must have arrived (at the end of a stream, as many as there are). */
+  private requireFrames(sample: number, atEnd = false): number {
     const need = this.framesBefore(sample);
+    if (atEnd) return Math.min(need, this.frames);
     if (need > this.frames) {
       throw new Error(
         `windower: VAD reached frame ${need} but only ${this.frames} feature frames were pushed`,
@@ -232,11 +261,12 @@ export class Windower {
 
   /** Ends the stream: an open segment ends at the last sample. */
   flush(totalSamples: number): FeatureWindow[] {
+    const held = this.drain(true);
     const seg = this.segment;
-    if (!seg) return [];
+    if (!seg) return held;
     const out = this.hopWindows(this.frames);
     this.segment = null;
-    return [...out, ...this.endSegment(seg, totalSamples, totalSamples)];
+    return [...held, ...out, ...this.endSegment(seg, totalSamples, totalSamples)];
   }
 
   /** Adds speech frames [statsFrom, end) of the current segment to the normaliser. */
@@ -312,5 +342,6 @@ export class Windower {
     this.statsFrom = 0;
     this.statsUpTo = 0;
     this.vadFrames = 0;
+    this.pending = [];
   }
 }
