@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { windowStats, windowStatsSize } from './window-stats.ts';
 
@@ -61,5 +62,33 @@ describe('windowStats voiced F0', () => {
     const s = windowStats(data, 3, 2, 0, 0, undefined, 0, undefined, { f0: 0 });
     for (let k = 0; k < 6; k++) expect(s[2 * k]).toBe(0);
     expect(s[1]).toBeCloseTo(6, 6);
+  });
+});
+
+describe('windowStats percentiles', () => {
+  it('equal a full sort exactly, for any values, duplicates and lengths', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.float({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(0, 1, -1)), {
+          minLength: 1,
+          maxLength: 400,
+        }),
+        (values) => {
+          const frames = values.length;
+          const data = Float32Array.from(values);
+          const out = new Float32Array(windowStatsSize(1));
+          windowStats(data, frames, 1, 0, 0, out, 0);
+          const sorted = Float32Array.from(values).sort();
+          const pct = (p: number) => {
+            const pos = p * (frames - 1);
+            const lo = Math.floor(pos);
+            const hi = Math.min(frames - 1, lo + 1);
+            return Math.fround(sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo));
+          };
+          expect([out[2], out[3], out[4]]).toEqual([pct(0.1), pct(0.5), pct(0.9)]);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

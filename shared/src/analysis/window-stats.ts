@@ -115,12 +115,20 @@ function functionals(
   }
   const mean = sum / n;
   const std = Math.sqrt(Math.max(sumSq / n - mean * mean, 0));
-  const sorted = col.subarray(0, n).sort();
+  // Percentiles by selection instead of a full sort (this runs for every dimension of every window
+  // on the server's main thread): each order statistic is exact, so the values equal a sort's.
+  let from = 0;
   const pct = (p: number) => {
     const pos = p * (n - 1);
     const lo = Math.floor(pos);
-    const hi = Math.min(n - 1, lo + 1);
-    return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+    select(col, Math.max(lo, from), from, n - 1);
+    from = Math.max(from, lo + 1);
+    const a = col[lo]!;
+    if (lo + 1 >= n || pos === lo) return a;
+    // The (lo+1)-th order statistic is the smallest element right of the selected one.
+    let b = col[lo + 1]!;
+    for (let i = lo + 2; i < n; i++) if (col[i]! < b) b = col[i]!;
+    return a + (b - a) * (pos - lo);
   };
   out[outOffset + d] = mean;
   out[outOffset + dim + d] = std;
@@ -128,4 +136,41 @@ function functionals(
   out[outOffset + 3 * dim + d] = pct(0.5);
   out[outOffset + 4 * dim + d] = pct(0.9);
   out[outOffset + 5 * dim + d] = n > 1 ? delta / (n - 1) : 0;
+}
+
+/**
+ * Rearranges `a[left..right]` so that `a[k]` holds the value a sort would put there, with no larger
+ * value before it and no smaller one after it (Hoare's selection, median-of-three pivot).
+ */
+function select(a: Float32Array, k: number, left: number, right: number): void {
+  let l = left;
+  let r = right;
+  while (r > l) {
+    const m = (l + r) >> 1;
+    // Median of three to a[m], then partition around it.
+    if (a[m]! < a[l]!) swap(a, m, l);
+    if (a[r]! < a[l]!) swap(a, r, l);
+    if (a[r]! < a[m]!) swap(a, r, m);
+    const pivot = a[m]!;
+    let i = l;
+    let j = r;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) r = j;
+    else if (k >= i) l = i;
+    else return;
+  }
+}
+
+function swap(a: Float32Array, i: number, j: number): void {
+  const t = a[i]!;
+  a[i] = a[j]!;
+  a[j] = t;
 }
