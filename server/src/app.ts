@@ -25,6 +25,7 @@ import { loadModelPackage, type ModelPackage } from './engine/model-package.ts';
 import { OrtWorkerHost } from './engine/session-runner.ts';
 import { TfjsEngine } from './engine/tfjs-engine.ts';
 import { createRouter } from './http/router.ts';
+import { LoadMonitor } from './load-monitor.ts';
 import { ServerMetrics } from './metrics.ts';
 import { StreamRegistry } from './stream/registry.ts';
 import { StreamSession } from './stream/session.ts';
@@ -123,6 +124,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     sessions: new Set(),
     perKeyStreams: new Map(),
     draining: false,
+    load: new LoadMonitor(config.maxEventLoopLagMs),
     // Polyphase sinc: filter banks shared by all streams, under 1 KB of state per stream.
     createResampler: async (rate) => (rate === 16000 ? null : createStreamResampler(rate)),
     stageTimer: (stage, ms) => metrics.stage(stage, ms),
@@ -191,6 +193,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       http.closeAllConnections?.();
       await new Promise<void>((r) => http.close(() => r()));
       registry.close();
+      ctx.load.close();
       await pkg.engine.release();
       await silero.release();
       await ortHost?.terminate();

@@ -87,6 +87,11 @@ export const serverConfigSchema = z.strictObject({
   maxStreams: z.number().int().min(1).default(1000),
   /** Global limit on socket.io subscribers. */
   maxSubscribers: z.number().int().min(1).default(1000),
+  /**
+   * New streams are refused (`OVERLOADED`) while the event loop's longest stall in the last second
+   * exceeds this, in ms (0 disables the check).
+   */
+  maxEventLoopLagMs: z.number().min(0).default(1000),
   /** Events a subscriber may have buffered (unsent) before the oldest are dropped. */
   subscriberBufferEvents: z.number().int().min(1).default(1000),
   /** Dropped events after which a slow subscriber is disconnected. */

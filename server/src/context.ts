@@ -5,6 +5,7 @@ import type { Authenticator } from './auth.ts';
 import type { MicroBatcher } from './batcher/micro-batcher.ts';
 import type { ServerConfig } from './config.ts';
 import type { ModelPackage } from './engine/model-package.ts';
+import type { LoadMonitor } from './load-monitor.ts';
 import type { ServerMetrics, Stage } from './metrics.ts';
 import type { ChunkResampler } from './pipeline/resample.ts';
 import type { StreamRegistry } from './stream/registry.ts';
@@ -29,6 +30,8 @@ export interface ServerContext {
   perKeyStreams: Map<string, number>;
   /** True once shutdown began: new streams are refused. */
   draining: boolean;
+  /** Event-loop lag watch used to refuse new streams under overload. */
+  load: LoadMonitor;
   /** A streaming resampler to 16 kHz for a stream's input rate (null for 16 kHz input). */
   createResampler: (inputRate: number) => Promise<ChunkResampler | null>;
   stageTimer: (stage: Stage, ms: number) => void;

@@ -45,7 +45,7 @@ export function createRouter(ctx: ServerContext, statics: StaticFiles | null) {
         const body: HealthResponse = {
           status: ctx.draining
             ? 'draining'
-            : ctx.batcher.stats().queued > ctx.config.batcher.maxQueueSize / 2
+            : ctx.load.overloaded || ctx.batcher.stats().queued > ctx.config.batcher.maxQueueSize / 2
               ? 'degraded'
               : 'ok',
           protocolVersion: PROTOCOL_VERSION,

@@ -244,6 +244,13 @@ export class StreamSession {
       this.fail('OVERLOADED', `the server is at its limit of ${config.maxStreams} streams`);
       return;
     }
+    if (ctx.load.overloaded) {
+      this.fail(
+        'OVERLOADED',
+        `the server is overloaded (event loop stalled ${Math.round(ctx.load.lagMaxMs)} ms); retry with backoff`,
+      );
+      return;
+    }
     if (principal.maxStreams > 0 && (ctx.perKeyStreams.get(principal.name) ?? 0) >= principal.maxStreams) {
       this.fail('TOO_MANY_STREAMS', `this API key already has ${principal.maxStreams} active streams`);
       return;

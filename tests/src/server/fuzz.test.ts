@@ -707,6 +707,9 @@ describe.runIf(hasData)('protocol fuzzing', () => {
       port: 0,
       logLevel: 'silent',
       modelDir: DEFAULT_MODEL,
+      // This process generates the fuzz sessions synchronously (seconds of stalled event loop), which
+      // admission control would rightly read as overload: off here, tested in protocol.test.ts.
+      maxEventLoopLagMs: 0,
       // Limits that would end a fuzz session for reasons other than its messages are out of reach.
       limits: {
         maxMessageBytes: MAX_MESSAGE_BYTES,

@@ -214,3 +214,39 @@ describe.runIf(hasData)('graceful shutdown', () => {
     expect(summary?.type === 'summary' && summary.windows).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe.runIf(hasData)('admission control', () => {
+  it('refuses new streams with OVERLOADED while the event loop lags, and accepts them again after', async () => {
+    const srv = await startServer({
+      port: 0,
+      logLevel: 'silent',
+      modelDir: DEFAULT_MODEL,
+      maxEventLoopLagMs: 200,
+    });
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // let the monitor's timer start
+      // Real overload of this process: the event loop is blocked for 600 ms.
+      const until = performance.now() + 600;
+      while (performance.now() < until) {
+        /* busy */
+      }
+      // The monitor publishes the longest stall of each second.
+      const t0 = performance.now();
+      while (!srv.context.load.overloaded && performance.now() - t0 < 2500)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(srv.context.load.overloaded).toBe(true);
+      const refused = await raw(srv.url, [start()]);
+      expect(errors(refused).map((e) => e.code)).toEqual(['OVERLOADED']);
+      expect(refused.close.code).toBe(CLOSE_CODES.TRY_AGAIN_LATER);
+      const health = await fetch(`${srv.url}/healthz`);
+      expect(((await health.json()) as { status: string }).status).toBe('degraded');
+      // The lag window rolls over every second; once calm, streams are accepted again.
+      while (srv.context.load.overloaded) await new Promise((r) => setTimeout(r, 100));
+      const ok = await raw(srv.url, [start(), stop]);
+      expect(ok.events[0]!.type).toBe('ready');
+      expect(ok.close.code).toBe(CLOSE_CODES.NORMAL);
+    } finally {
+      await srv.close();
+    }
+  });
+});
