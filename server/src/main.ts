@@ -6,40 +6,20 @@
  * are flushed and summarised, then the process exits; a second signal exits at once.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { startServer } from './app.ts';
 import { optionsFromEnv, resolveServerConfig, type ServerOptions } from './config.ts';
+import { dashboardIsFresh, hasDashboardSources, WEB_OUT } from './dashboard.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const WEB = join(ROOT, 'web');
-const WEB_OUT = join(WEB, 'out');
-
-/** Newest modification time under a folder (skipping build outputs and dependencies). */
-function newest(dir: string): number {
-  let t = 0;
-  const skip = new Set(['node_modules', 'out', '.next']);
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (skip.has(e.name)) continue;
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else t = Math.max(t, statSync(p).mtimeMs);
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return t;
-}
 
 /** Builds the dashboard when its static export is missing or older than its sources. */
 function ensureDashboard(): string | null {
-  if (!existsSync(join(WEB, 'package.json')) || !existsSync(join(WEB, 'next.config.ts'))) {
-    if (!existsSync(join(WEB, 'next.config.mjs')) && !existsSync(join(WEB, 'next.config.js'))) return null;
-  }
-  const built = existsSync(join(WEB_OUT, 'index.html')) ? statSync(join(WEB_OUT, 'index.html')).mtimeMs : 0;
-  if (built > 0 && built >= newest(WEB)) return WEB_OUT;
+  if (!hasDashboardSources()) return null;
+  if (dashboardIsFresh()) return WEB_OUT;
   console.log('building the dashboard (npm run build -w @emostream/web)...');
   const r = spawnSync('npm', ['run', 'build', '-w', '@emostream/web'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0) {

@@ -9,6 +9,7 @@
  *   `layout` 1), so the input is transposed once and Y `[seq, dirs, batch, hidden]` is brought back to
  *   Keras `[batch, seq, dirs * hidden]`, or kept sequence-first when the next layer is recurrent too.
  */
+import { concatSamples as concat } from '@emostream/shared/audio/frame';
 import type * as tf from '@tensorflow/tfjs';
 import {
   type ConvertContext,
@@ -95,16 +96,6 @@ function directionWeights(layer: tf.layers.Layer, cfg: LstmConfig, prefix?: stri
     R: gateMajor(weight(w, 'recurrent_kernel', layer), H),
     B,
   };
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** Emits the LSTM node; returns Y `[seq, dirs, batch, H]` or Y_h `[dirs, batch, H]`. */

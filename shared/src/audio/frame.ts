@@ -38,3 +38,14 @@ export function samplesToMs(samples: number, sampleRate: number): number {
 export function msToSamples(ms: number, sampleRate: number): number {
   return Math.round((ms * sampleRate) / 1000);
 }
+
+/** The samples of `parts` back to back in one new array. */
+export function concatSamples(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { AudioError } from '../errors.ts';
 import { RealPowerSpectrum } from '../features/rfft.ts';
 import { hasData, loadClip, ravdessPath } from '../testing/corpus.ts';
+import { testSignal, tone } from '../testing/signals.ts';
+import { concatSamples as concat } from './frame.ts';
 import { createStreamResampler, PolyphaseResampler, type StreamResampler } from './polyphase.ts';
 import { resampledLength, resampleOffline, STREAMING_INPUT_RATES, StreamingResampler } from './resample.ts';
 
@@ -19,36 +21,6 @@ function codeOf(f: () => unknown): string | undefined {
     return e instanceof AudioError ? e.code : String(e);
   }
   return undefined;
-}
-
-function tone(rate: number, hz: number, n: number, amp = 0.5): Float32Array {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = amp * Math.sin((2 * Math.PI * hz * i) / rate);
-  return x;
-}
-
-/** Two tones plus deterministic white noise, so that every tap and every phase matters. */
-function testSignal(rate: number, n: number): Float32Array {
-  const x = new Float32Array(n);
-  let seed = 12345;
-  for (let i = 0; i < n; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    x[i] =
-      0.3 * Math.sin((2 * Math.PI * 220 * i) / rate) +
-      0.2 * Math.sin((2 * Math.PI * 3100 * i) / rate) +
-      0.2 * (seed / 2 ** 32 - 0.5);
-  }
-  return x;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
 }
 
 /** Pushes `x` cut into `sizes` (cycled), checking the counters after every push, then flushes. */

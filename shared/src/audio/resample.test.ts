@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AudioError } from '../errors.ts';
+import { testSignal, tone } from '../testing/signals.ts';
+import { concatSamples as concat } from './frame.ts';
 import {
   type ResamplerQuality,
   resampledLength,
@@ -11,35 +13,6 @@ import {
 
 const OUT = 16000;
 const CONVERTING_RATES = STREAMING_INPUT_RATES.filter((r) => r !== OUT);
-
-function tone(rate: number, hz: number, n: number, amp = 0.5): Float32Array {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) x[i] = amp * Math.sin((2 * Math.PI * hz * i) / rate);
-  return x;
-}
-
-/** Speech-like test signal: two tones plus deterministic noise, so every filter tap matters. */
-function testSignal(rate: number, n: number): Float32Array {
-  const x = new Float32Array(n);
-  let seed = 12345;
-  for (let i = 0; i < n; i++) {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    const noise = seed / 2 ** 32 - 0.5;
-    x[i] = 0.3 * Math.sin((2 * Math.PI * 220 * i) / rate) + 0.2 * Math.sin((2 * Math.PI * 3100 * i) / rate);
-    x[i]! += 0.2 * noise;
-  }
-  return x;
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  return out;
-}
 
 async function resampleInChunks(
   x: Float32Array,

@@ -3,9 +3,12 @@
  * (which serves `web/out`), real speech from the shared corpora streamed with the Node SDK.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type RunningServer, startServer } from '@emostream/server/app';
+import { dashboardIsFresh, WEB_DIR, WEB_OUT } from '@emostream/server/dashboard';
+import { concatSamples as concat } from '@emostream/shared/audio/frame';
 import { encodeWav } from '@emostream/shared/audio/wav';
 import type { ServerEvent } from '@emostream/shared/protocol/messages';
 import { EmotionStreamClient } from '@emostream/shared/sdk/index';
@@ -14,8 +17,7 @@ import { type Browser, chromium, type LaunchOptions } from 'playwright-core';
 import WebSocket from 'ws';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-export const WEB_DIR = join(ROOT, 'web');
-export const WEB_OUT = join(WEB_DIR, 'out');
+export { WEB_DIR, WEB_OUT };
 export const ARTIFACTS = join(ROOT, 'tests', 'artifacts');
 export const DEFAULT_MODEL = join(ROOT, 'models', 'default');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -43,28 +45,12 @@ export function launchChromium(extraArgs: string[] = [], options: LaunchOptions 
   });
 }
 
-function newestMtime(path: string): number {
-  const s = statSync(path);
-  if (!s.isDirectory()) return s.mtimeMs;
-  let newest = s.mtimeMs;
-  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
-  return newest;
-}
-
-/** Newest modification time of the dashboard's sources (and of the shared code it bundles). */
-function sourcesMtime(): number {
-  const paths = ['app', 'src', 'public', 'next.config.mjs', 'package.json'].map((p) => join(WEB_DIR, p));
-  paths.push(join(ROOT, 'shared', 'src', 'sdk'), join(ROOT, 'shared', 'src', 'protocol'));
-  return Math.max(...paths.filter((p) => existsSync(p)).map(newestMtime));
-}
-
 /**
  * Builds `web/out` when it is missing or older than the dashboard's sources. Test files run in
  * parallel processes, so the build is serialised with a lock directory.
  */
 export async function ensureWebBuilt(): Promise<void> {
-  const marker = join(WEB_OUT, 'index.html');
-  const fresh = () => existsSync(marker) && statSync(marker).mtimeMs >= sourcesMtime();
+  const fresh = dashboardIsFresh;
   if (fresh()) return;
   const lock = join(WEB_DIR, '.build-lock');
   const deadline = Date.now() + 240_000;
@@ -108,16 +94,6 @@ export async function until(
 
 /** Silence of `ms` at 16 kHz. */
 export const silence = (ms: number) => new Float32Array(Math.round(ms * 16));
-
-export function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 /**
  * A "call": RAVDESS utterances of one actor (`stems` without the actor suffix, e.g. `03-01-05-02-01-01`)
@@ -176,4 +152,18 @@ export function writeWav(dir: string, name: string, samples: Float32Array, sampl
 export function artifact(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
+}
+
+export { concat };
+
+/** The real server with the built dashboard and the shipped model, on a free port. */
+export async function startDashboardServer(): Promise<RunningServer> {
+  await ensureWebBuilt();
+  return startServer({
+    host: '127.0.0.1',
+    port: 0,
+    webDir: WEB_OUT,
+    logLevel: 'silent',
+    modelDir: DEFAULT_MODEL,
+  });
 }

@@ -4,21 +4,19 @@
  * sorting and the emotion filter work on live data, and a screenshot at laptop size is saved for
  * people to look at (`tests/artifacts/overview-concurrent.png`).
  */
-import { type RunningServer, startServer } from '@emostream/server/app';
+import type { RunningServer } from '@emostream/server/app';
 import { hasData } from '@emostream/shared/testing/corpus';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   artifact,
   call,
-  DEFAULT_MODEL,
-  ensureWebBuilt,
   hasChromium,
   launchChromium,
   type SdkStream,
+  startDashboardServer,
   streamFromSdk,
   until,
-  WEB_OUT,
 } from './browser-harness.ts';
 
 /** Actor, utterances (RAVDESS stems without the actor) and metadata of each call. */
@@ -71,14 +69,7 @@ describe.runIf(hasData && hasChromium)('overview with concurrent calls', () => {
   const streams: SdkStream[] = [];
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    srv = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      webDir: WEB_OUT,
-      logLevel: 'silent',
-      modelDir: DEFAULT_MODEL,
-    });
+    srv = await startDashboardServer();
     browser = await launchChromium();
   }, 300_000);
 

@@ -4,7 +4,7 @@
  * the search filter), and its stream view fills its timeline while it runs and shows the same final
  * summary the SDK received.
  */
-import { type RunningServer, startServer } from '@emostream/server/app';
+import type { RunningServer } from '@emostream/server/app';
 import type { EmotionEvent, SummaryEvent } from '@emostream/shared/protocol/messages';
 import { hasData } from '@emostream/shared/testing/corpus';
 import type { Browser, Page } from 'playwright-core';
@@ -12,13 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   artifact,
   call,
-  DEFAULT_MODEL,
-  ensureWebBuilt,
   hasChromium,
   launchChromium,
+  startDashboardServer,
   streamFromSdk,
   until,
-  WEB_OUT,
 } from './browser-harness.ts';
 
 const ID = 'browser-e2e-1';
@@ -30,14 +28,7 @@ describe.runIf(hasData && hasChromium)('dashboard: overview and stream view', ()
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    srv = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      webDir: WEB_OUT,
-      logLevel: 'silent',
-      modelDir: DEFAULT_MODEL,
-    });
+    srv = await startDashboardServer();
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     page.on('pageerror', (e) => pageErrors.push(e.message));

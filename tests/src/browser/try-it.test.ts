@@ -8,7 +8,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningServer, startServer } from '@emostream/server/app';
+import type { RunningServer } from '@emostream/server/app';
 import { resampleOffline } from '@emostream/shared/audio/resample';
 import { encodeWav } from '@emostream/shared/audio/wav';
 import { hasData } from '@emostream/shared/testing/corpus';
@@ -17,13 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   artifact,
   call,
-  DEFAULT_MODEL,
-  ensureWebBuilt,
   hasChromium,
   launchChromium,
+  startDashboardServer,
   streamFromSdk,
   until,
-  WEB_OUT,
   writeWav,
 } from './browser-harness.ts';
 
@@ -36,14 +34,7 @@ describe.runIf(hasData && hasChromium)('try it: microphone in the browser', () =
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    await ensureWebBuilt();
-    srv = await startServer({
-      host: '127.0.0.1',
-      port: 0,
-      webDir: WEB_OUT,
-      logLevel: 'silent',
-      modelDir: DEFAULT_MODEL,
-    });
+    srv = await startDashboardServer();
     classes = srv.context.modelInfo.classes;
     // Three utterances of one actor with pauses; Chromium's fake capture loops the file.
     const speech = await call(8, ['03-01-05-02-01-01', '03-01-03-02-02-01', '03-01-06-02-01-02']);

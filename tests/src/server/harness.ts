@@ -8,6 +8,8 @@ import type { ServerEvent } from '@emostream/shared/protocol/messages';
 import { EmotionStreamClient } from '@emostream/shared/sdk/index';
 import WebSocket from 'ws';
 
+export { concatSamples as concat } from '@emostream/shared/audio/frame';
+
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const DEFAULT_MODEL = `${ROOT}models/default`;
 
@@ -95,13 +97,3 @@ export const ofType = <T extends ServerEvent['type']>(run: StreamRun, type: T) =
 
 /** Silence of `ms` at 16 kHz. */
 export const silence = (ms: number) => new Float32Array(Math.round(ms * 16));
-
-export function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
