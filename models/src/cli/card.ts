@@ -105,8 +105,14 @@ put it in a CSV manifest (\`path,label,speaker\`, labels from neutral, calm, hap
 fearful, disgust, surprised, boredom) and run
 \`npm run train -- --manifest my-data.csv --out models/my-model\`, then evaluate it as below.
 
-Training: ${t.trainClips ?? '?'} clips of the training speakers, ${t.valClips ?? '?'} of the validation
-speakers (RAVDESS actors 15-18, EmoDB speakers 11 and 13), variants ${((t.variants as string[]) ?? []).join(', ')};
+${
+  t.valInTraining === true
+    ? `Training: ${t.trainClips ?? '?'} clips of every non-test speaker, the validation speakers (RAVDESS actors 15-18,
+EmoDB speakers 11 and 13; ${t.valClips ?? '?'} clips) included: the recipe (epochs, schedule, temperature) was fixed
+beforehand on runs that held them out, so no figure of this package on them is a held-out figure;`
+    : `Training: ${t.trainClips ?? '?'} clips of the training speakers, ${t.valClips ?? '?'} of the validation
+speakers (RAVDESS actors 15-18, EmoDB speakers 11 and 13),`
+} variants ${((t.variants as string[]) ?? []).join(', ')};
 ${
   members > 1
     ? `${members} members averaged in one graph, ${minutes.toFixed(0)} minutes of training in total on ${t.backend ?? '?'}.`

@@ -3,7 +3,9 @@
  *
  * Merges trained model packages (same features, windows, normaliser and classes) into one package
  * whose ONNX graph averages their logits, then fits its temperature on the validation speakers
- * through the server's pipeline.
+ * through the server's pipeline. Members trained on the validation speakers too (`train
+ * --include-val`) cannot be calibrated there: give `--temperature`, fitted beforehand on an
+ * ensemble of the same recipe trained without them.
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,6 +32,11 @@ const program = new Command()
   .requiredOption('--out <dir>', 'ensemble package folder to write')
   .option('--name <id>', 'model id')
   .option('--seed <n>', 'session order seed', Number, 1)
+  .option(
+    '--temperature <t>',
+    'store this temperature instead of fitting one on the validation speakers',
+    Number,
+  )
   .action(async (opts) => {
     const dirs = (opts.model as string[]).map(userPath);
     if (dirs.length < 2) throw new Error('give at least two --model packages');
@@ -37,6 +44,13 @@ const program = new Command()
       dirs.map(async (d) => parseModelConfig(JSON.parse(await readFile(join(d, 'config.json'), 'utf8')))),
     );
     const first = configs[0]!;
+    const valInTraining = configs.some((c) => c.training?.valInTraining === true);
+    if (opts.temperature !== undefined && !(opts.temperature > 0))
+      throw new Error(`--temperature must be a positive number, got ${opts.temperature}`);
+    if (valInTraining && opts.temperature === undefined)
+      throw new Error(
+        'members were trained on the validation speakers (--include-val): a temperature fitted there would be overconfident; give --temperature',
+      );
     const same = (k: 'classes' | 'features' | 'window' | 'normalizer' | 'vad' | 'labelSet') =>
       configs.every((c) => JSON.stringify(c[k]) === JSON.stringify(first[k]));
     for (const k of ['classes', 'features', 'window', 'normalizer', 'vad', 'labelSet'] as const) {
@@ -102,17 +116,19 @@ const program = new Command()
       }
     }
     bar.stop();
-    const temperature = fitTemperature(logits, truth);
+    const temperature = opts.temperature ?? fitTemperature(logits, truth);
     const m = computeMetrics(
       logits.map((l) => softmax(l, temperature)),
       truth,
       first.classes,
     );
     config.temperature = temperature;
-    config.metrics = { val: { ua: m.ua, wa: m.wa, macroF1: m.macroF1, ece: m.ece } };
+    const figures = { ua: m.ua, wa: m.wa, macroF1: m.macroF1, ece: m.ece };
+    // Figures on speakers the members trained on measure fit, not generalisation: named so.
+    config.metrics = valInTraining ? { valInTraining: figures } : { val: figures };
     await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     process.stderr.write(
-      `ensemble of ${dirs.length}: val UA ${m.ua.toFixed(3)}, ECE ${m.ece.toFixed(3)}, T ${temperature.toFixed(3)}\n`,
+      `ensemble of ${dirs.length}: ${valInTraining ? 'val (trained on)' : 'val'} UA ${m.ua.toFixed(3)}, ECE ${m.ece.toFixed(3)}, T ${temperature.toFixed(3)}${opts.temperature === undefined ? '' : ' (given)'}\n`,
     );
     await vad.release();
     await pkg.engine.release();

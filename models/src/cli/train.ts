@@ -63,6 +63,20 @@ const program = new Command()
     Number,
     defaultTrainOptions.earlyStopPatience,
   )
+  .option(
+    '--checkpoint <kind>',
+    'best (best validation UA, early stopping) | last (final epoch of a fixed-length recipe)',
+    defaultTrainOptions.checkpoint,
+  )
+  .option(
+    '--include-val',
+    'also train on the validation speakers (needs --checkpoint last; validation figures are then not held out and the temperature is --temperature, not fitted)',
+  )
+  .option(
+    '--temperature <t>',
+    'with --include-val: the temperature to store (fitted beforehand on held-out speakers)',
+    Number,
+  )
   .option('--no-specaugment', 'disable SpecAugment masks')
   .option(
     '--stats-gate <units>',
@@ -103,9 +117,19 @@ const program = new Command()
     const corpora = await loadCorpora(opts.data, opts.manifest);
     for (const s of corpora.sources) log(s);
     const labelSet = getLabelSet(opts.labelSet);
+    if (opts.checkpoint !== 'best' && opts.checkpoint !== 'last')
+      throw new Error(`--checkpoint must be best or last, got ${opts.checkpoint}`);
+    if (opts.includeVal && opts.checkpoint !== 'last')
+      throw new Error(
+        '--include-val needs --checkpoint last: validation speakers in training cannot choose a checkpoint',
+      );
+    if (opts.temperature !== undefined && !(opts.temperature > 0))
+      throw new Error(`--temperature must be a positive number, got ${opts.temperature}`);
     const split = officialSplit(corpora.items);
     const limit = (xs: typeof split.train) => (opts.limit ? xs.slice(0, opts.limit) : xs);
-    const trainItems = limit(split.train);
+    // With --include-val the validation speakers are trained on too; they are still scored each
+    // epoch (a training-fit figure, not a held-out one), and test speakers are never touched.
+    const trainItems = limit(opts.includeVal ? [...split.train, ...split.val] : split.train);
     const valItems = limit(split.val);
     if (valItems.length === 0)
       throw new Error(
@@ -178,6 +202,7 @@ const program = new Command()
         labelSmoothing: opts.labelSmoothing,
         lrPatience: opts.lrPatience,
         earlyStopPatience: opts.patience,
+        checkpoint: opts.checkpoint,
         ...(opts.specaugment ? {} : { specAugment: null }),
         ...(opts.statsGate ? { statsGate: { dims: 64, below: opts.statsGate, minFrames: 20 } } : {}),
         ...(statsVoicing ? { statsVoicing } : {}),
@@ -188,14 +213,18 @@ const program = new Command()
         quiet: opts.quiet,
       },
     );
-    const temperature = fitTemperature(result.valLogits, result.valTruth);
+    const temperature = opts.includeVal
+      ? (opts.temperature ?? 1)
+      : (opts.temperature ?? fitTemperature(result.valLogits, result.valTruth));
     const calibrated = computeMetrics(
       result.valLogits.map((l) => softmax(l, temperature)),
       result.valTruth,
       classes,
     );
+    if (opts.includeVal && opts.temperature === undefined)
+      log('warning: --include-val without --temperature stores temperature 1 (uncalibrated)');
     log(
-      `best epoch ${result.bestEpoch}: val UA ${result.valMetrics.ua.toFixed(3)}; temperature ${temperature.toFixed(3)}, val ECE ${result.valMetrics.ece.toFixed(3)} -> ${calibrated.ece.toFixed(3)}`,
+      `${opts.checkpoint === 'best' ? 'best' : 'last'} epoch ${result.bestEpoch}: val UA ${result.valMetrics.ua.toFixed(3)}; temperature ${temperature.toFixed(3)}, val ECE ${result.valMetrics.ece.toFixed(3)} -> ${calibrated.ece.toFixed(3)}`,
     );
 
     const out = userPath(opts.out);
@@ -240,6 +269,7 @@ const program = new Command()
         corpora: corpora.sources,
         trainClips: trainItems.length,
         valClips: valItems.length,
+        ...(opts.includeVal ? { valInTraining: true } : {}),
         variants: variants.map((v) => v.id),
         options: {
           arch: opts.arch,
@@ -252,6 +282,7 @@ const program = new Command()
           l2: opts.l2,
           labelSmoothing: opts.labelSmoothing,
           schedule: opts.schedule,
+          checkpoint: opts.checkpoint,
           mixup: opts.mixup,
           augment: opts.augment,
           features: analyzer.features.features,
@@ -265,7 +296,8 @@ const program = new Command()
         minutes: (Date.now() - started) / 60000,
       },
       metrics: {
-        val: {
+        // With --include-val these speakers were trained on: the figures measure fit, not generalisation.
+        [opts.includeVal ? 'valInTraining' : 'val']: {
           ua: calibrated.ua,
           wa: calibrated.wa,
           macroF1: calibrated.macroF1,

@@ -7,7 +7,7 @@
  * Cache files are keyed by a hash of the analysis configuration, the variant, the seed and every
  * input file's path, size and modification time: change any of them and the variant is rebuilt.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -67,14 +67,28 @@ export function clipSeed(seed: number, path: string, variant: string): number {
   return createHash('sha256').update(`${seed}:${variant}:${path}`).digest().readUInt32LE(0);
 }
 
+const contentHashes = new Map<string, { size: number; mtimeMs: number; hash: string }>();
+
+/** SHA-256 of a file's bytes, remembered per process while its size and mtime stay the same. */
+async function contentHash(path: string): Promise<string> {
+  const s = await stat(path);
+  const known = contentHashes.get(path);
+  if (known && known.size === s.size && known.mtimeMs === s.mtimeMs) return known.hash;
+  const hash = createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+  contentHashes.set(path, { size: s.size, mtimeMs: s.mtimeMs, hash });
+  return hash;
+}
+
 async function cacheKey(items: readonly CorpusItem[], o: CacheOptions): Promise<string> {
   const h = createHash('sha256');
   // The seed only matters to variants that transform the audio; clean caches are shared across seeds.
   const seed = o.variant.transform ? o.seed : 0;
   h.update(JSON.stringify({ analyzer: o.analyzer, variant: o.variant.id, version: o.variant.version, seed }));
+  // Audio by content, not by modification time: a corpus copied or unpacked anew keeps its cache.
   for (const it of items) {
-    const s = await stat(it.path);
-    h.update(`${it.path}\0${s.size}\0${Math.round(s.mtimeMs)}\0${it.speaker}\0${it.label}\n`);
+    h.update(`${it.path}\0${await contentHash(it.path)}\0${it.speaker}\0${it.label}\n`);
   }
   return h.digest('hex').slice(0, 24);
 }
@@ -148,12 +162,15 @@ export async function buildWindowCache(items: readonly CorpusItem[], o: CacheOpt
   }
   const cache: WindowCache = { key, dim, windowFrames, clips, data, padStart, padEnd };
   await mkdir(o.cacheDir, { recursive: true });
-  // Write under temporary names and rename, so an interrupted run never leaves a half cache.
-  await writeFile(`${base}.f32.tmp`, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  // Write under temporary names private to this process and rename, so an interrupted run never
+  // leaves a half cache and two runs filling the same cache at once do not trip over each other
+  // (both write identical contents; the last rename wins).
+  const tmp = `${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(`${base}.f32.${tmp}`, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   const meta = { key, dim, windowFrames, clips, padStart: Array.from(padStart), padEnd: Array.from(padEnd) };
-  await writeFile(`${base}.json.tmp`, JSON.stringify(meta));
-  await rename(`${base}.f32.tmp`, `${base}.f32`);
-  await rename(`${base}.json.tmp`, `${base}.json`);
+  await writeFile(`${base}.json.${tmp}`, JSON.stringify(meta));
+  await rename(`${base}.f32.${tmp}`, `${base}.f32`);
+  await rename(`${base}.json.${tmp}`, `${base}.json`);
   return cache;
 }
 

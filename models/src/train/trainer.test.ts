@@ -76,4 +76,36 @@ describe('train (stats-mlp)', () => {
     expect(result.history.every((h) => Number.isFinite(h.loss))).toBe(true);
     result.model.dispose();
   }, 60_000);
+
+  it('with checkpoint last keeps the final epoch and never stops early', async () => {
+    const classes = ['neutral', 'happy', 'sad'];
+    const data = {
+      classes,
+      labelIndex: (l: string) => classes.indexOf(l),
+      train: [syntheticCache(0)],
+      val: syntheticCache(1),
+      session: { priorMean: [2, 0, 0.5], priorStd: [1.7, 0.7, 0.5], priorFrames: 20, padValue: -3 },
+    };
+    // A learning rate of zero: the weights and so the validation UA never change, so `best` stops
+    // after `earlyStopPatience` epochs without improvement and `last` runs them all.
+    const options = {
+      architecture: 'stats-mlp' as const,
+      maxEpochs: 5,
+      batchSize: 8,
+      schedule: 'plateau' as const,
+      learningRate: 0,
+      minLearningRate: 0,
+      earlyStopPatience: 1,
+      specAugment: null,
+      quiet: true,
+    };
+    const last = await train(data, { ...options, checkpoint: 'last' });
+    expect(last.history).toHaveLength(5);
+    expect(last.bestEpoch).toBe(5);
+    const best = await train(data, { ...options, checkpoint: 'best' });
+    expect(best.history).toHaveLength(2);
+    expect(best.bestEpoch).toBe(1);
+    last.model.dispose();
+    best.model.dispose();
+  }, 60_000);
 });

@@ -39,6 +39,12 @@ export interface TrainOptions {
   lrPatience: number;
   lrFactor: number;
   earlyStopPatience: number;
+  /**
+   * `best` keeps the epoch with the best validation UA (and stops early); `last` keeps the final
+   * epoch and never stops early, for a recipe whose length was fixed beforehand on validation
+   * speakers, so that the validation speakers themselves can be trained on.
+   */
+  checkpoint: 'best' | 'last';
   loss: 'ce' | 'focal';
   focalGamma: number;
   labelSmoothing: number;
@@ -72,6 +78,7 @@ export const defaultTrainOptions: TrainOptions = {
   lrPatience: 4,
   lrFactor: 0.5,
   earlyStopPatience: 10,
+  checkpoint: 'best',
   loss: 'ce',
   focalGamma: 2,
   labelSmoothing: 0.05,
@@ -105,6 +112,7 @@ export interface EpochRecord {
 export interface TrainResult {
   model: tf.LayersModel;
   history: EpochRecord[];
+  /** The epoch whose weights were kept: the best on validation, or the last (`checkpoint: last`). */
   bestEpoch: number;
   valMetrics: Metrics;
   /** Validation clip logits (mean of window logits) and labels, for temperature scaling. */
@@ -364,7 +372,7 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
         sinceLrCut = 0;
       }
     }
-    if (sinceBest >= o.earlyStopPatience) {
+    if (o.checkpoint === 'best' && sinceBest >= o.earlyStopPatience) {
       stoppedBy = 'early-stop';
       break;
     }
@@ -376,7 +384,7 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
     }
   }
   bar.stop();
-  model.setWeights(best.weights);
+  if (o.checkpoint === 'best') model.setWeights(best.weights);
   for (const t of best.weights) t.dispose();
   const val = clipLogits(model, data.val, data, o.seed, o.architecture, o.statsGate, o.statsVoicing);
   const valMetrics = computeMetrics(
@@ -387,7 +395,7 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
   return {
     model,
     history,
-    bestEpoch: best.epoch,
+    bestEpoch: o.checkpoint === 'best' ? best.epoch : history.length,
     valMetrics,
     valLogits: val.logits,
     valTruth: val.truth,
