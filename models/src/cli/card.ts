@@ -27,6 +27,12 @@ function trainingOf(training: Record<string, unknown> | undefined): {
   minutes: number;
   members: number;
   commands: string[];
+  temperatureFrom?: {
+    id?: string;
+    temperature?: number;
+    val?: { ua?: number; ece?: number };
+    commands?: string[];
+  };
 } {
   const own = training ?? {};
   const members = (own.members as Array<{ training?: Record<string, unknown> }> | undefined)?.map(
@@ -37,7 +43,14 @@ function trainingOf(training: Record<string, unknown> | undefined): {
     (c): c is string => typeof c === 'string',
   );
   const minutes = all.reduce((a, m) => a + Number(m.minutes ?? 0), 0);
-  return { t: all[0] ?? {}, minutes, members: members?.length ?? 1, commands };
+  const temperatureFrom = own.temperatureFrom as ReturnType<typeof trainingOf>['temperatureFrom'];
+  return {
+    t: all[0] ?? {},
+    minutes,
+    members: members?.length ?? 1,
+    commands,
+    ...(temperatureFrom ? { temperatureFrom } : {}),
+  };
 }
 
 function card(
@@ -45,7 +58,19 @@ function card(
   config: Awaited<ReturnType<typeof loadModelPackage>>['config'],
   results: Array<{ corpus: string; folder: string; session: EvaluationResult; none: EvaluationResult }>,
 ): string {
-  const { t, minutes, members, commands: trainCommands } = trainingOf(config.training);
+  const { t, minutes, members, commands: trainCommands, temperatureFrom } = trainingOf(config.training);
+  const held = temperatureFrom?.val;
+  const temperatureNote = temperatureFrom
+    ? `
+The temperature (${temperatureFrom.temperature?.toFixed(3) ?? '?'}) and the recipe were fixed on \`${temperatureFrom.id ?? '?'}\`, the same
+recipe trained without the validation speakers, whose held-out validation figures were UA
+${held?.ua?.toFixed(3) ?? '?'}, ECE ${held?.ece?.toFixed(3) ?? '?'} (clip level, through the pipeline). Built with:
+
+\`\`\`sh
+${(temperatureFrom.commands ?? []).join('\n')}
+\`\`\`
+`
+    : '';
   const rows = results.map(
     (r) =>
       `| ${r.corpus} | ${r.session.n} | ${f3(r.session.ua)} | ${f3(r.session.wa)} | ${f3(r.session.macroF1)} | ${f3(r.session.ece)} | ${f3(r.none.ua)} | ${f3(r.none.ece)} |`,
@@ -128,7 +153,7 @@ ${trainCommands.join('\n')}
 \`\`\`
 `
     : ''
-}
+}${temperatureNote}
 ## Metrics on the official test speakers (clip level)
 
 Test speakers are never seen in training or validation: RAVDESS actors 19-24 and EmoDB speakers 15

@@ -4,8 +4,9 @@
  * Merges trained model packages (same features, windows, normaliser and classes) into one package
  * whose ONNX graph averages their logits, then fits its temperature on the validation speakers
  * through the server's pipeline. Members trained on the validation speakers too (`train
- * --include-val`) cannot be calibrated there: give `--temperature`, fitted beforehand on an
- * ensemble of the same recipe trained without them.
+ * --include-val`) cannot be calibrated there: give `--temperature-from <package>`, an ensemble of
+ * the same recipe trained without them (its temperature, held-out figures and commands are
+ * recorded), or a bare `--temperature`.
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,6 +38,10 @@ const program = new Command()
     'store this temperature instead of fitting one on the validation speakers',
     Number,
   )
+  .option(
+    '--temperature-from <dir>',
+    'take the temperature of this package (same recipe, validation speakers held out) and record its figures',
+  )
   .action(async (opts) => {
     const dirs = (opts.model as string[]).map(userPath);
     if (dirs.length < 2) throw new Error('give at least two --model packages');
@@ -45,11 +50,31 @@ const program = new Command()
     );
     const first = configs[0]!;
     const valInTraining = configs.some((c) => c.training?.valInTraining === true);
+    if (opts.temperature !== undefined && opts.temperatureFrom !== undefined)
+      throw new Error('give --temperature or --temperature-from, not both');
+    let temperatureFrom: Record<string, unknown> | undefined;
+    if (opts.temperatureFrom !== undefined) {
+      const dir = userPath(opts.temperatureFrom);
+      const source = parseModelConfig(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')));
+      if (source.training?.valInTraining === true)
+        throw new Error(`--temperature-from ${dir}: its temperature was not fitted on held-out speakers`);
+      const members =
+        (source.training?.members as Array<{ training?: { command?: unknown } }> | undefined) ?? [];
+      temperatureFrom = {
+        id: source.id,
+        temperature: source.temperature,
+        val: source.metrics?.val,
+        commands: [...members.map((m) => m.training?.command), source.training?.command].filter(
+          (c) => typeof c === 'string',
+        ),
+      };
+      opts.temperature = source.temperature;
+    }
     if (opts.temperature !== undefined && !(opts.temperature > 0))
       throw new Error(`--temperature must be a positive number, got ${opts.temperature}`);
     if (valInTraining && opts.temperature === undefined)
       throw new Error(
-        'members were trained on the validation speakers (--include-val): a temperature fitted there would be overconfident; give --temperature',
+        'members were trained on the validation speakers (--include-val): a temperature fitted there would be overconfident; give --temperature-from or --temperature',
       );
     const same = (k: 'classes' | 'features' | 'window' | 'normalizer' | 'vad' | 'labelSet') =>
       configs.every((c) => JSON.stringify(c[k]) === JSON.stringify(first[k]));
@@ -81,6 +106,7 @@ const program = new Command()
       training: {
         members: configs.map((c) => ({ id: c.id, training: c.training, metrics: c.metrics })),
         command: `npm run ensemble -- ${process.argv.slice(2).join(' ')}`,
+        ...(temperatureFrom ? { temperatureFrom } : {}),
       },
       metrics: {},
     };
@@ -128,7 +154,7 @@ const program = new Command()
     config.metrics = valInTraining ? { valInTraining: figures } : { val: figures };
     await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     process.stderr.write(
-      `ensemble of ${dirs.length}: ${valInTraining ? 'val (trained on)' : 'val'} UA ${m.ua.toFixed(3)}, ECE ${m.ece.toFixed(3)}, T ${temperature.toFixed(3)}${opts.temperature === undefined ? '' : ' (given)'}\n`,
+      `ensemble of ${dirs.length}: ${valInTraining ? 'val (trained on)' : 'val'} UA ${m.ua.toFixed(3)}, ECE ${m.ece.toFixed(3)}, T ${temperature.toFixed(3)}${opts.temperature === undefined ? '' : ` (from ${opts.temperatureFrom ?? 'the command line'})`}\n`,
     );
     await vad.release();
     await pkg.engine.release();
