@@ -112,6 +112,10 @@ windows of ${(config.window.windowFrames / 100).toFixed(1)} s cut over speech by
     config.inputTransform === 'stats'
       ? `, summarised per dimension (mean, std, percentiles, mean change${
           config.statsVoicing ? '; F0 over voiced frames only' : ''
+        }${
+          config.statsContour
+            ? '; plus contour shape: F0 slope, end minus start, quarter means and peak position, energy and MFCC c0 slopes'
+            : ''
         })`
       : ''
   }, normalised with the stream's own

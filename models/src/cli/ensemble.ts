@@ -76,9 +76,21 @@ const program = new Command()
       throw new Error(
         'members were trained on the validation speakers (--include-val): a temperature fitted there would be overconfident; give --temperature-from or --temperature',
       );
-    const same = (k: 'classes' | 'features' | 'window' | 'normalizer' | 'vad' | 'labelSet') =>
+    const shared = [
+      'classes',
+      'features',
+      'window',
+      'normalizer',
+      'vad',
+      'labelSet',
+      'inputTransform',
+      'statsGate',
+      'statsVoicing',
+      'statsContour',
+    ] as const;
+    const same = (k: (typeof shared)[number]) =>
       configs.every((c) => JSON.stringify(c[k]) === JSON.stringify(first[k]));
-    for (const k of ['classes', 'features', 'window', 'normalizer', 'vad', 'labelSet'] as const) {
+    for (const k of shared) {
       if (!same(k))
         throw new Error(`members differ in '${k}': only models trained on the same inputs can be ensembled`);
     }

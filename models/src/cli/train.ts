@@ -93,6 +93,10 @@ const program = new Command()
     'stats-mlp with pitch: summarise F0 over voiced frames only (voiced) or every frame (all)',
     'voiced',
   )
+  .option(
+    '--contour',
+    'stats-mlp: add contour descriptors (F0 slope, end minus start, quarter means, peak position; RMS and MFCC c0 slopes)',
+  )
   .option('--schedule <kind>', 'learning rate: plateau (halve on plateau) | cosine', 'plateau')
   .option('--mixup <alpha>', 'mixup of training examples, Beta(alpha, alpha); 0 disables', Number, 0)
   .option('--augment <n>', 'augmented copies of each training clip (plus clean and telephone)', Number, 4)
@@ -150,10 +154,18 @@ const program = new Command()
       window: { windowFrames: 300, hopFrames: 100 },
     };
     const layout = featureLayout(resolveFeatureOptions(analyzer.features)).layout;
+    const isStats = opts.arch === 'stats-mlp';
+    const statsGate =
+      isStats && opts.statsGate ? { dims: 64, below: opts.statsGate, minFrames: 20 } : undefined;
     const statsVoicing =
-      opts.arch === 'stats-mlp' && layout.pitch && opts.f0Stats === 'voiced'
-        ? { f0: layout.pitch.offset }
+      isStats && layout.pitch && opts.f0Stats === 'voiced' ? { f0: layout.pitch.offset } : undefined;
+    // Contour: F0 shape when the frames carry pitch; trends of RMS energy and MFCC c0 when present.
+    const contourDims = [layout.rms?.offset, layout.mfcc?.offset].filter((d): d is number => d !== undefined);
+    const statsContour =
+      isStats && opts.contour
+        ? { ...(layout.pitch ? { f0: layout.pitch.offset } : {}), dims: contourDims }
         : undefined;
+    if (opts.contour && !isStats) throw new Error('--contour needs --arch stats-mlp');
     const vad = await SileroVad.load();
     const cacheDir = userPath(opts.cache);
     // Babble noise: speech of 32 training clips spread over the speakers, loaded once.
@@ -204,8 +216,7 @@ const program = new Command()
         earlyStopPatience: opts.patience,
         checkpoint: opts.checkpoint,
         ...(opts.specaugment ? {} : { specAugment: null }),
-        ...(opts.statsGate ? { statsGate: { dims: 64, below: opts.statsGate, minFrames: 20 } } : {}),
-        ...(statsVoicing ? { statsVoicing } : {}),
+        stats: { gate: statsGate, voicing: statsVoicing, contour: statsContour },
         schedule: opts.schedule,
         mixupAlpha: opts.mixup,
         maxMinutes: opts.maxMinutes,
@@ -249,10 +260,9 @@ const program = new Command()
       architecture: opts.arch,
       onnx: { file: 'model.onnx', input: 'features', output: 'logits' },
       inputTransform: opts.arch === 'stats-mlp' ? 'stats' : 'none',
-      ...(opts.arch === 'stats-mlp' && opts.statsGate
-        ? { statsGate: { dims: 64, below: opts.statsGate, minFrames: 20 } }
-        : {}),
+      ...(statsGate ? { statsGate } : {}),
       ...(statsVoicing ? { statsVoicing } : {}),
+      ...(statsContour ? { statsContour } : {}),
       features: { ...defaultFeatureOptions, ...analyzer.features, sampleRate: 16000 },
       vad: { ...defaultVadOptions },
       window: {
@@ -284,6 +294,7 @@ const program = new Command()
           schedule: opts.schedule,
           checkpoint: opts.checkpoint,
           mixup: opts.mixup,
+          contour: opts.contour === true,
           augment: opts.augment,
           features: analyzer.features.features,
           seed: opts.seed,

@@ -32,6 +32,8 @@ export interface ArchitectureOptions {
   /** L2 weight decay on kernels. */
   l2: number;
   seed: number;
+  /** `stats-mlp`: length of the statistics vector (default: the plain functionals of `dim`). */
+  statsSize?: number;
 }
 
 function reg(o: ArchitectureOptions) {
@@ -149,13 +151,8 @@ function cnnLstm(o: ArchitectureOptions): tf.LayersModel {
   return tf.model({ inputs: input, outputs: logits, name: 'cnn-lstm' });
 }
 
-/** Input shape (without batch) the architecture reads. */
-export function inputShapeOf(name: ArchitectureName, frames: number, dim: number): number[] {
-  return name === 'stats-mlp' ? [WINDOW_STATS.length * dim] : [frames, dim];
-}
-
 function statsMlp(o: ArchitectureOptions): tf.LayersModel {
-  const input = tf.input({ shape: [WINDOW_STATS.length * o.dim], name: 'features' });
+  const input = tf.input({ shape: [o.statsSize ?? WINDOW_STATS.length * o.dim], name: 'features' });
   let x = tf.layers.batchNormalization({ momentum: 0.9 }).apply(input) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: o.dropout / 3 }).apply(x) as tf.SymbolicTensor;
   x = tf.layers

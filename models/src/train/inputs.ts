@@ -1,12 +1,7 @@
 /**
  * Network inputs of a training batch: windows or their statistics (`stats-mlp`), and mixup.
  */
-import {
-  type StatsGate,
-  type StatsVoicing,
-  windowStats,
-  windowStatsSize,
-} from '@emostream/shared/analysis/window-stats';
+import { type StatsOptions, windowStats, windowStatsSize } from '@emostream/shared/analysis/window-stats';
 import * as tf from '@tensorflow/tfjs';
 import { type Rng, shuffle } from '../augment/rng.ts';
 import type { ArchitectureName } from './architectures.ts';
@@ -22,12 +17,11 @@ export function modelInput(
   W: number,
   dim: number,
   pads: Int16Array,
-  gate?: StatsGate,
-  voicing?: StatsVoicing,
+  stats: StatsOptions = {},
 ): tf.Tensor {
   if (arch !== 'stats-mlp') return tf.tensor3d(buf.subarray(0, n * W * dim), [n, W, dim]);
-  const size = windowStatsSize(dim);
-  const stats = new Float32Array(n * size);
+  const size = windowStatsSize(dim, stats);
+  const out = new Float32Array(n * size);
   for (let i = 0; i < n; i++) {
     windowStats(
       buf.subarray(i * W * dim, (i + 1) * W * dim),
@@ -35,13 +29,12 @@ export function modelInput(
       dim,
       pads[2 * i]!,
       pads[2 * i + 1]!,
-      stats,
+      out,
       i * size,
-      gate,
-      voicing,
+      stats,
     );
   }
-  return tf.tensor2d(stats, [n, size]);
+  return tf.tensor2d(out, [n, size]);
 }
 
 /** Mixup partners (a shuffled batch) and the weight of each example's own side, at least 1/2. */

@@ -5,7 +5,7 @@
  * random choice; progress shows steps, ETA and per-epoch metrics.
  */
 
-import type { StatsGate, StatsVoicing } from '@emostream/shared/analysis/window-stats';
+import { type StatsOptions, windowStatsSize } from '@emostream/shared/analysis/window-stats';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, shuffle } from '../augment/rng.ts';
 import { specAugment } from '../augment/specaugment.ts';
@@ -56,10 +56,8 @@ export interface TrainOptions {
    */
   mixupAlpha: number;
   seed: number;
-  /** Loudness gate of the window statistics (`stats-mlp` only). */
-  statsGate?: StatsGate;
-  /** Voiced-only F0 statistics (`stats-mlp` only). */
-  statsVoicing?: StatsVoicing;
+  /** What the window statistics compute (`stats-mlp` only): loudness gate, voiced F0, contour. */
+  stats?: StatsOptions;
   /** Stop after this many minutes (the best checkpoint so far is kept). */
   maxMinutes: number;
   quiet: boolean;
@@ -158,8 +156,7 @@ export function clipLogits(
   data: Pick<TrainData, 'labelIndex' | 'session'>,
   seed: number,
   arch: ArchitectureName = 'vgg2d',
-  gate?: StatsGate,
-  voicing?: StatsVoicing,
+  statsOptions: StatsOptions = {},
 ): { logits: number[][]; truth: number[]; clips: CachedClip[] } {
   const { dim, windowFrames: W } = cache;
   const clips = cache.clips.filter((c) => data.labelIndex(c.label) >= 0 && c.windows > 0);
@@ -174,7 +171,7 @@ export function clipLogits(
   const flush = () => {
     if (pending.length === 0) return;
     const out = tf.tidy(() => {
-      const x = modelInput(arch, buf, pending.length, W, dim, pads, gate, voicing);
+      const x = modelInput(arch, buf, pending.length, W, dim, pads, statsOptions);
       return (model.predict(x) as tf.Tensor).arraySync() as number[][];
     });
     for (const [i, row] of out.entries()) sums[pending[i]!.clip]!.push(row);
@@ -253,6 +250,7 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
     dropout: o.dropout,
     l2: o.l2,
     seed: o.seed,
+    statsSize: windowStatsSize(dim, o.stats),
   });
   let lr = o.learningRate;
   const optimizer = tf.train.adam(lr);
@@ -310,7 +308,7 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
       });
       const mix = o.mixupAlpha > 0 && n > 1 ? mixupPlan(n, o.mixupAlpha, rng) : null;
       const { loss, acc } = tf.tidy(() => {
-        let x = modelInput(o.architecture, xBuf, n, W, dim, pBuf, o.statsGate, o.statsVoicing);
+        let x = modelInput(o.architecture, xBuf, n, W, dim, pBuf, o.stats);
         let y: tf.Tensor = tf.tensor2d(yBuf.subarray(0, n * k), [n, k]);
         let sw: tf.Tensor = tf.tensor1d(wBuf.subarray(0, n));
         if (mix) {
@@ -338,7 +336,7 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
       seen += n;
       bar.tick(1, { epoch, loss: lossSum / seen, acc: accSum / seen });
     }
-    const val = clipLogits(model, data.val, data, o.seed, o.architecture, o.statsGate, o.statsVoicing);
+    const val = clipLogits(model, data.val, data, o.seed, o.architecture, o.stats);
     const probs = val.logits.map((l) => softmax(l));
     const m = computeMetrics(probs, val.truth, data.classes);
     const rec: EpochRecord = {
@@ -386,7 +384,7 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
   bar.stop();
   if (o.checkpoint === 'best') model.setWeights(best.weights);
   for (const t of best.weights) t.dispose();
-  const val = clipLogits(model, data.val, data, o.seed, o.architecture, o.statsGate, o.statsVoicing);
+  const val = clipLogits(model, data.val, data, o.seed, o.architecture, o.stats);
   const valMetrics = computeMetrics(
     val.logits.map((l) => softmax(l)),
     val.truth,

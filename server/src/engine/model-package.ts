@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { windowStats, windowStatsSize } from '@emostream/shared/analysis/window-stats';
+import { type StatsOptions, windowStats, windowStatsSize } from '@emostream/shared/analysis/window-stats';
 import type { FeatureWindow } from '@emostream/shared/analysis/windower';
 import { type ModelConfig, parseModelConfig } from '@emostream/shared/model/config';
 import type { AnalyzerConfig } from '../core/stream-analyzer.ts';
@@ -27,27 +27,22 @@ export function analyzerConfigOf(config: ModelConfig): AnalyzerConfig {
   };
 }
 
-/** Reads and validates `dir/config.json`, then opens the ONNX model with ONNX Runtime. */
+/** What the `stats` input transform computes for this model. */
+export function statsOptionsOf(config: ModelConfig): StatsOptions {
+  return { gate: config.statsGate, voicing: config.statsVoicing, contour: config.statsContour };
+}
+
 /** The network input of one window: the window itself or its statistics (`config.inputTransform`). */
 export function modelInput(config: ModelConfig, w: FeatureWindow, out: Float32Array, offset: number): void {
   if (config.inputTransform === 'stats') {
     const dim = config.normalizer.priorMean.length;
-    windowStats(
-      w.data,
-      w.frames,
-      dim,
-      w.padStart,
-      w.padEnd,
-      out,
-      offset,
-      config.statsGate,
-      config.statsVoicing,
-    );
+    windowStats(w.data, w.frames, dim, w.padStart, w.padEnd, out, offset, statsOptionsOf(config));
   } else {
     out.set(w.data, offset);
   }
 }
 
+/** Reads and validates `dir/config.json`, then opens the ONNX model with ONNX Runtime. */
 export async function loadModelPackage(
   dir: string,
   engine: Partial<EngineOptions> = {},
@@ -70,7 +65,7 @@ export async function loadModelPackage(
     classes: config.classes.length,
     inputShape:
       config.inputTransform === 'stats'
-        ? [windowStatsSize(config.normalizer.priorMean.length)]
+        ? [windowStatsSize(config.normalizer.priorMean.length, statsOptionsOf(config))]
         : [config.window.windowFrames, config.normalizer.priorMean.length],
   });
   return { dir: abs, config, engine: eng, analyzer: analyzerConfigOf(config) };

@@ -37,9 +37,9 @@ describe('windowStats loudness gate', () => {
     // 1 loudness dim + 1 value dim; frames 0..3 quiet (-5), 4..7 loud (1); values equal the frame index.
     const rows = Array.from({ length: 8 }, (_, t) => [t < 4 ? -5 : 1, t]);
     const data = Float32Array.from(rows.flat());
-    const gated = windowStats(data, 8, 2, 0, 0, undefined, 0, { dims: 1, below: 2, minFrames: 2 });
+    const gated = windowStats(data, 8, 2, 0, 0, undefined, 0, { gate: { dims: 1, below: 2, minFrames: 2 } });
     expect(gated[1]).toBeCloseTo(5.5, 6); // mean of values 4..7
-    const tooFew = windowStats(data, 8, 2, 0, 0, undefined, 0, { dims: 1, below: 2, minFrames: 5 });
+    const tooFew = windowStats(data, 8, 2, 0, 0, undefined, 0, { gate: { dims: 1, below: 2, minFrames: 5 } });
     expect(tooFew[1]).toBeCloseTo(3.5, 6); // all frames
   });
 });
@@ -49,7 +49,7 @@ describe('windowStats voiced F0', () => {
     // dim 0: F0 after normalisation, unvoiced frames all at the lowest value (-2); dim 1: any value.
     const f0 = [-2, 1, 3, -2, 2, -2];
     const data = Float32Array.from(f0.flatMap((v, t) => [v, t]));
-    const s = windowStats(data, 6, 2, 0, 0, undefined, 0, undefined, { f0: 0 });
+    const s = windowStats(data, 6, 2, 0, 0, undefined, 0, { voicing: { f0: 0 } });
     const plain = windowStats(data, 6, 2, 0, 0);
     expect(s[0]).toBeCloseTo(2, 6); // mean of 1, 3, 2
     expect(s[2 * 3]).toBeCloseTo(2, 6); // median
@@ -59,7 +59,7 @@ describe('windowStats voiced F0', () => {
 
   it('gives zeros for the F0 dimension of a window without voiced frames', () => {
     const data = Float32Array.from([-1, 5, -1, 6, -1, 7]);
-    const s = windowStats(data, 3, 2, 0, 0, undefined, 0, undefined, { f0: 0 });
+    const s = windowStats(data, 3, 2, 0, 0, undefined, 0, { voicing: { f0: 0 } });
     for (let k = 0; k < 6; k++) expect(s[2 * k]).toBe(0);
     expect(s[1]).toBeCloseTo(6, 6);
   });
@@ -96,5 +96,53 @@ describe('windowStats percentiles', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('windowStats contour', () => {
+  // Two dimensions: F0 (0 = unvoiced) and energy; 20 frames, frames 0-3 unvoiced.
+  const frames = 20;
+  const f0 = Array.from({ length: frames }, (_, t) => (t < 4 ? 0 : 100 + 10 * (t - 4)));
+  const energy = Array.from({ length: frames }, (_, t) => 5 - 0.5 * t);
+  const data = Float32Array.from(f0.flatMap((v, t) => [v, energy[t]!]));
+  const options = { voicing: { f0: 0 }, contour: { f0: 0, dims: [1] } };
+
+  it('appends F0 shape (voiced frames) and trends after the unchanged functionals', () => {
+    const size = windowStatsSize(2, options);
+    expect(size).toBe(6 * 2 + 7 + 2);
+    const s = windowStats(data, frames, 2, 0, 0, new Float32Array(size), 0, options);
+    const plain = windowStats(data, frames, 2, 0, 0, undefined, 0, { voicing: { f0: 0 } });
+    expect(Array.from(s.subarray(0, 12))).toEqual(Array.from(plain));
+    const c = Array.from(s.subarray(12));
+    // Voiced F0 rises 10 per frame over 16 frames: time runs over [-1, 1] in 15 steps of 2/15.
+    expect(c[0]).toBeCloseTo(10 * 7.5, 3);
+    expect(c[1]).toBeCloseTo(10 * 12, 3); // last 4 minus first 4 voiced frames
+    expect(c.slice(2, 6).map((v) => Math.round(v))).toEqual([-60, -20, 20, 60]);
+    expect(c[6]).toBe(1); // the peak is the last voiced frame
+    // Energy falls 0.5 per frame over all 20 frames.
+    expect(c[7]).toBeCloseTo(-0.5 * 9.5, 4);
+    expect(c[8]).toBeCloseTo(-0.5 * 15, 4);
+  });
+
+  it('is zero for contours too short to describe, and mirrors a reversed contour', () => {
+    const short = windowStats(
+      data,
+      frames,
+      2,
+      0,
+      17,
+      new Float32Array(windowStatsSize(2, options)),
+      0,
+      options,
+    );
+    expect(Array.from(short.subarray(12, 18))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(short[18]).toBe(0.5);
+    const o = { contour: { dims: [1] } };
+    const stats = (e: number[]) =>
+      windowStats(Float32Array.from(e.flatMap((v) => [0, v])), frames, 2, 0, 0, new Float32Array(14), 0, o);
+    const fwd = stats(energy);
+    const back = stats([...energy].reverse());
+    expect(back[12]).toBeCloseTo(-fwd[12]!, 5);
+    expect(back[13]).toBeCloseTo(-fwd[13]!, 5);
   });
 });

@@ -8,14 +8,47 @@
  * With a {@link StatsVoicing}, the F0 dimension is summarised over voiced frames only: unvoiced
  * frames carry F0 = 0, and averaging those zeros in would measure how much of the window is voiced
  * rather than how high or how varied the pitch is.
+ *
+ * With a {@link StatsContour}, a few signed shape descriptors follow: the functionals above are
+ * order-free, so a rising and a falling pitch with the same range look alike to them, while
+ * intonation (a question's rise, a sad utterance's fall) is among the strongest emotion cues.
  */
 
 /** Functionals per dimension, in output order. */
 export const WINDOW_STATS = ['mean', 'std', 'p10', 'p50', 'p90', 'delta'] as const;
 
+/** Shape descriptors of the F0 contour, in output order (see {@link StatsContour}). */
+export const F0_CONTOUR = ['trend', 'endMinusStart', 'q1', 'q2', 'q3', 'q4', 'peakAt'] as const;
+/** Shape descriptors of each other contour dimension, in output order. */
+export const DIM_CONTOUR = ['trend', 'endMinusStart'] as const;
+
+/**
+ * Contour descriptors appended after the functionals. For the F0 dimension (over voiced frames
+ * when a {@link StatsVoicing} is given): the least-squares slope over the window's time axis scaled
+ * to [-1, 1], the mean of the last quarter minus the first, the four quarters' means minus the
+ * whole mean, and where the maximum falls (0 = start, 1 = end). For each of `dims` (e.g. RMS
+ * energy, MFCC c0): slope and last minus first quarter. Too short a contour (fewer than 4 frames
+ * for the slope, 8 for the quarters) gives zeros (0.5 for the peak position).
+ */
+export interface StatsContour {
+  /** Index of the F0 dimension, when the frames carry pitch. */
+  f0?: number;
+  /** Other dimensions whose trend is described. */
+  dims: readonly number[];
+}
+
+/** What {@link windowStats} computes beyond the plain functionals. */
+export interface StatsOptions {
+  gate?: StatsGate | undefined;
+  voicing?: StatsVoicing | undefined;
+  contour?: StatsContour | undefined;
+}
+
 /** Length of the statistics vector for a feature dimension. */
-export function windowStatsSize(dim: number): number {
-  return WINDOW_STATS.length * dim;
+export function windowStatsSize(dim: number, options: StatsOptions = {}): number {
+  const c = options.contour;
+  const contour = c ? (c.f0 === undefined ? 0 : F0_CONTOUR.length) + DIM_CONTOUR.length * c.dims.length : 0;
+  return WINDOW_STATS.length * dim + contour;
 }
 
 /** Optional loudness gate of {@link windowStats}. */
@@ -41,11 +74,11 @@ export interface StatsVoicing {
 
 /**
  * Writes the statistics of frames `[padStart, frames - padEnd)` of `window` (row-major,
- * `frames x dim`) into `out` at `outOffset`, laid out functional-major (`out[k * dim + d]`). With a
- * `gate`, only the frames within `gate.below` of the loudest frame count, so the silence around a
- * short utterance does not dilute its statistics. With `voicing`, the F0 dimension's functionals are
- * taken over the voiced frames among those (zeros when none is voiced); the other dimensions are
- * unchanged.
+ * `frames x dim`) into `out` at `outOffset`, laid out functional-major (`out[k * dim + d]`), then
+ * the contour descriptors if asked. With a `gate`, only the frames within `gate.below` of the
+ * loudest frame count, so the silence around a short utterance does not dilute its statistics.
+ * With `voicing`, the F0 dimension's functionals (and contour) are taken over the voiced frames
+ * among those (zeros when none is voiced); the other dimensions are unchanged.
  */
 export function windowStats(
   window: Float32Array,
@@ -55,9 +88,9 @@ export function windowStats(
   padEnd: number,
   out: Float32Array = new Float32Array(windowStatsSize(dim)),
   outOffset = 0,
-  gate?: StatsGate,
-  voicing?: StatsVoicing,
+  options: StatsOptions = {},
 ): Float32Array {
+  const { gate, voicing, contour } = options;
   const first = Math.max(0, padStart);
   const last = Math.min(frames, frames - padEnd);
   let rows = Array.from({ length: Math.max(0, last - first) }, (_, i) => first + i);
@@ -72,11 +105,73 @@ export function windowStats(
     if (kept.length >= gate.minFrames) rows = kept;
   }
   const col = new Float32Array(Math.max(rows.length, 1));
+  let f0Rows: number[] | undefined;
   for (let d = 0; d < dim; d++) {
     const use = voicing && d === voicing.f0 ? voicedRows(window, dim, d, rows) : rows;
+    if (voicing && d === voicing.f0) f0Rows = use;
     functionals(window, dim, d, use, col, out, outOffset);
   }
+  if (contour) {
+    let o = outOffset + WINDOW_STATS.length * dim;
+    if (contour.f0 !== undefined) {
+      const f = contour.f0;
+      const use = voicing && f === voicing.f0 ? (f0Rows ?? voicedRows(window, dim, f, rows)) : rows;
+      const n = gather(window, dim, f, use, col);
+      out[o++] = trend(col, n);
+      out[o++] = endMinusStart(col, n);
+      const q = Math.floor(n / 4);
+      const mean = n > 0 ? sumOf(col, 0, n) / n : 0;
+      for (let k = 0; k < 4; k++) out[o++] = q >= 2 ? sumOf(col, k * q, (k + 1) * q) / q - mean : 0;
+      let at = 0;
+      for (let t = 1; t < n; t++) if (col[t]! > col[at]!) at = t;
+      out[o++] = n >= 8 ? at / (n - 1) : 0.5;
+    }
+    for (const d of contour.dims) {
+      const n = gather(window, dim, d, rows, col);
+      out[o++] = trend(col, n);
+      out[o++] = endMinusStart(col, n);
+    }
+  }
   return out;
+}
+
+/** Copies dimension `d` of `rows` into `col`; returns how many. */
+function gather(
+  window: Float32Array,
+  dim: number,
+  d: number,
+  rows: readonly number[],
+  col: Float32Array,
+): number {
+  for (let t = 0; t < rows.length; t++) col[t] = window[rows[t]! * dim + d]!;
+  return rows.length;
+}
+
+function sumOf(col: Float32Array, from: number, to: number): number {
+  let s = 0;
+  for (let t = from; t < to; t++) s += col[t]!;
+  return s;
+}
+
+/** Least-squares slope of `col[0..n)` against time spread evenly over [-1, 1] (0 below 4 values). */
+function trend(col: Float32Array, n: number): number {
+  if (n < 4) return 0;
+  const mean = sumOf(col, 0, n) / n;
+  let num = 0;
+  let den = 0;
+  for (let t = 0; t < n; t++) {
+    const x = -1 + (2 * t) / (n - 1);
+    num += x * (col[t]! - mean);
+    den += x * x;
+  }
+  return num / den;
+}
+
+/** Mean of the last quarter minus mean of the first (0 below 8 values). */
+function endMinusStart(col: Float32Array, n: number): number {
+  if (n < 8) return 0;
+  const q = Math.floor(n / 4);
+  return (sumOf(col, n - q, n) - sumOf(col, 0, q)) / q;
 }
 
 /** The rows whose value in dimension `d` is above the lowest (the voiced frames; see {@link StatsVoicing}). */

@@ -73,6 +73,13 @@ export const modelConfigSchema = z.object({
    * in the frame vector; absent = F0 is summarised over every frame like any other dimension.
    */
   statsVoicing: z.object({ f0: z.number().int().min(0) }).optional(),
+  /**
+   * Contour descriptors of the `stats` transform (see `StatsContour`): the F0 dimension's index and
+   * the dimensions whose trend is described; absent = none.
+   */
+  statsContour: z
+    .object({ f0: z.number().int().min(0).optional(), dims: z.array(z.number().int().min(0)) })
+    .optional(),
   /** Softmax temperature fitted on the validation speakers. */
   temperature: z.number().positive(),
   /** Below this confidence an event is flagged `uncertain` (seed 003 uses 0.55). */
