@@ -10,8 +10,11 @@ import { runBatcherBench } from '../server/src/batcher/micro-batcher.bench.ts';
 import { runPolyphaseBench } from '../shared/src/audio/polyphase.bench.ts';
 import { runResampleBench } from '../shared/src/audio/resample.bench.ts';
 import { runFeatureBench } from '../shared/src/features/extractor.bench.ts';
+import { runFirstEventBench } from '../tests/src/browser/first-event.bench.ts';
 
-const suites: Record<string, (o: { seconds?: number; duration?: string }) => Promise<object>> = {
+type SuiteOptions = { seconds?: number; duration?: string; clip?: string[] };
+
+const suites: Record<string, (o: SuiteOptions) => Promise<object>> = {
   features: runFeatureBench,
   resample: runResampleBench,
   polyphase: runPolyphaseBench,
@@ -19,6 +22,7 @@ const suites: Record<string, (o: { seconds?: number; duration?: string }) => Pro
   batcher: runBatcherBench,
   ratios: runRatiosBench,
   capacity: runCapacityBench,
+  'first-event': (o) => runFirstEventBench({ clips: o.clip ?? [] }),
 };
 
 const program = new Command()
@@ -27,17 +31,22 @@ const program = new Command()
   .option('--json', 'print one JSON object')
   .option('--seconds <n>', 'CPU seconds to spend measuring', (v) => Number(v))
   .option('--duration <d>', 'wall-clock length of a sustained run, e.g. 60s or 5m (capacity)')
-  .action(async (suite: string, opts: { json?: boolean; seconds?: number; duration?: string }) => {
+  .option(
+    '--clip <file>',
+    'audio file to play as the microphone (first-event; repeatable)',
+    (v: string, prev: string[] = []) => [...prev, v],
+  )
+  .action(async (suite: string, opts: SuiteOptions & { json?: boolean }) => {
     const run = suites[suite];
     if (!run) {
       console.error(`unknown suite '${suite}'; choose one of: ${Object.keys(suites).join(', ')}`);
       process.exit(2);
     }
-    const result = await run({ seconds: opts.seconds, duration: opts.duration });
+    const result = await run({ seconds: opts.seconds, duration: opts.duration, clip: opts.clip });
     if (opts.json) console.log(JSON.stringify(result));
     else
       for (const [k, v] of Object.entries(result))
-        console.log(`${k.padEnd(18)} ${Array.isArray(v) ? v.join(',') : v}`);
+        console.log(`${k.padEnd(18)} ${typeof v === 'object' && v !== null ? JSON.stringify(v) : v}`);
   });
 
 await program.parseAsync();

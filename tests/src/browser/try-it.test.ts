@@ -62,6 +62,11 @@ describe.runIf(hasData && hasChromium)('try it: microphone in the browser', () =
     await until('two emotion events on the page', async () => (await emotionsShown(page)) >= 2, 20_000);
     const label = await page.getByTestId('current-emotion').getAttribute('data-label');
     expect(classes).toContain(label);
+    // The page reports how long after the first speech the first emotion came (stream time); the
+    // figure itself is a benchmark (`npm run bench -- first-event`), here it must only be sane.
+    const firstMs = Number(await page.getByTestId('first-result').getAttribute('data-ms'));
+    expect(firstMs).toBeGreaterThan(0);
+    expect(firstMs).toBeLessThan(20_000);
     await expect(page.getByTestId('timeline').getAttribute('data-windows')).resolves.toBe(
       String(await emotionsShown(page)),
     );

@@ -75,6 +75,10 @@ export default function TryPage() {
   const [level, setLevel] = useState(0);
   const [progress, setProgress] = useState<{ sentMs: number; totalMs: number } | null>(null);
   const [source, setSource] = useState('');
+  // How long after the first speech began the first emotion arrived, in stream time: the audio sent
+  // when the event arrived minus the VAD's start of speech (for the microphone, sent = now, less
+  // the capture buffer).
+  const [firstResult, setFirstResult] = useState<{ speechMs?: number; delayMs?: number }>({});
   const client = useRef<EmotionStreamClient | null>(null);
   const mic = useRef<MicrophoneCapture | null>(null);
   const paced = useRef<AbortController | null>(null);
@@ -114,8 +118,21 @@ export default function TryPage() {
     });
     client.current = c;
     store.start(infoFromReady(c.ready, metadata));
-    c.on('speech', (e) => store.add(e));
-    c.on('emotion', (e) => store.add(e));
+    setFirstResult({});
+    c.on('speech', (e) => {
+      store.add(e);
+      if (e.event === 'start')
+        setFirstResult((f) => (f.speechMs === undefined ? { speechMs: e.startMs } : f));
+    });
+    c.on('emotion', (e) => {
+      store.add(e);
+      const sent = c.sentMs;
+      setFirstResult((f) =>
+        f.delayMs === undefined && f.speechMs !== undefined
+          ? { ...f, delayMs: Math.max(0, sent - f.speechMs) }
+          : f,
+      );
+    });
     c.on('overloaded', (e) => store.add(e));
     c.on('summary', (s) => store.end({ streamId: s.streamId, endedAt: s.emittedAt, summary: s }));
     c.on('error', (e) => {
@@ -305,6 +322,11 @@ export default function TryPage() {
               <label>
                 Input level <meter min={0} max={1} low={0.25} high={0.9} optimum={0.6} value={level} />
               </label>
+              {firstResult.delayMs !== undefined && (
+                <span data-testid="first-result" data-ms={Math.round(firstResult.delayMs)}>
+                  First emotion {(firstResult.delayMs / 1000).toFixed(1)} s after speech began
+                </span>
+              )}
               {progress && (
                 <label>
                   Replay {formatDuration(progress.sentMs)} of {formatDuration(progress.totalMs)}{' '}
