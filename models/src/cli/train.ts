@@ -224,9 +224,8 @@ const program = new Command()
         quiet: opts.quiet,
       },
     );
-    const temperature = opts.includeVal
-      ? (opts.temperature ?? 1)
-      : (opts.temperature ?? fitTemperature(result.valLogits, result.valTruth));
+    const temperature =
+      opts.temperature ?? (opts.includeVal ? 1 : fitTemperature(result.valLogits, result.valTruth));
     const calibrated = computeMetrics(
       result.valLogits.map((l) => softmax(l, temperature)),
       result.valTruth,
