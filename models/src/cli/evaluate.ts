@@ -13,6 +13,7 @@ import { SileroVad } from '@emostream/server/vad/silero';
 import { Command } from 'commander';
 import { splitOf } from '../corpora/split.ts';
 import type { CorpusName } from '../corpora/types.ts';
+import { CHANNEL_HELP, parseChannel } from '../eval/channel.ts';
 import { evaluateModel } from '../eval/evaluate.ts';
 import { formatTable, writeEvaluationReport } from '../eval/report.ts';
 import { collect, loadCorpora, userPath } from './common.ts';
@@ -31,6 +32,7 @@ const program = new Command()
     'session',
   )
   .option('--seed <n>', 'order of clips within a session', Number, 1)
+  .option('--channel <name>', `what the audio goes through first: ${CHANNEL_HELP}`, 'clean')
   .option('--json <file>', 'write the metrics as JSON')
   .option('--report <dir>', 'write report.md, confusion.png and reliability.png here')
   .option('--limit <n>', 'evaluate at most n clips (smoke tests)', Number)
@@ -43,6 +45,7 @@ const program = new Command()
     const split: string = opts.split ?? (opts.data.length ? 'test' : 'all');
     if (!['test', 'val', 'train', 'all'].includes(split))
       throw new Error(`--split must be test, val, train or all, got ${split}`);
+    const channel = parseChannel(opts.channel);
     const pkg = await loadModelPackage(userPath(opts.model));
     const corpora = await loadCorpora(opts.data, opts.manifest, opts.corpus as CorpusName | undefined);
     const inSplit = split === 'all' ? corpora.items : corpora.items.filter((it) => splitOf(it) === split);
@@ -53,6 +56,7 @@ const program = new Command()
       vad,
       adapt: opts.adapt,
       seed: opts.seed,
+      channel,
       quiet: opts.quiet,
     });
     process.stdout.write(`${formatTable(result, { split, sources: corpora.sources })}\n`);

@@ -97,6 +97,10 @@ const program = new Command()
     '--contour',
     'stats-mlp: add contour descriptors (F0 slope, end minus start, quarter means, peak position; RMS and MFCC c0 slopes)',
   )
+  .option(
+    '--level-robust',
+    'every training variant gets a per-clip level policy (half peak-normalised, half +-10 dB), so the model cannot lean on absolute level',
+  )
   .option('--schedule <kind>', 'learning rate: plateau (halve on plateau) | cosine', 'plateau')
   .option('--mixup <alpha>', 'mixup of training examples, Beta(alpha, alpha); 0 disables', Number, 0)
   .option('--augment <n>', 'augmented copies of each training clip (plus clean and telephone)', Number, 4)
@@ -174,7 +178,9 @@ const program = new Command()
       const picks = trainItems.filter((_, i) => i % step === 0).slice(0, 32);
       return Promise.all(picks.map(async (it) => (await decodeAudioFile(it.path)).samples));
     };
-    const variants: Variant[] = trainingVariants(opts.augment, babble);
+    const variants: Variant[] = trainingVariants(opts.augment, babble, {
+      levelRobust: opts.levelRobust === true,
+    });
     const trainCaches = [];
     for (const v of variants) {
       trainCaches.push(
@@ -188,9 +194,10 @@ const program = new Command()
         }),
       );
     }
+    // Validation hears the clean audio whatever the training variants do to theirs.
     const valCache = await buildWindowCache(valItems, {
       analyzer,
-      variant: variants[0]!,
+      variant: trainingVariants(0)[0]!,
       cacheDir,
       seed: opts.seed,
       vad,

@@ -19,6 +19,7 @@ import { Rng, shuffle } from '../augment/rng.ts';
 import { getLabelSet } from '../corpora/labels.ts';
 import type { CorpusItem } from '../corpora/types.ts';
 import { progress } from '../util/progress.ts';
+import { applyChannel, type Channel, channelName } from './channel.ts';
 import { computeMetrics, type Metrics } from './metrics.ts';
 
 export interface ClipPrediction {
@@ -36,6 +37,7 @@ export interface ClipPrediction {
 export interface EvaluationResult extends Metrics {
   model: string;
   adapt: 'session' | 'none';
+  channel: string;
   /** Clips whose label the model cannot output (counted, not scored). */
   skipped: number;
   skippedLabels: Record<string, number>;
@@ -49,6 +51,8 @@ export interface EvaluateOptions {
   vad: SileroVad;
   adapt: 'session' | 'none';
   seed: number;
+  /** The channel the audio goes through before analysis (default clean; see `channel.ts`). */
+  channel?: Channel;
   quiet?: boolean;
 }
 
@@ -94,7 +98,8 @@ export async function evaluateModel(
     let session: NormalizerState | undefined;
     for (const { item, cls } of list) {
       const audio = await decodeAudioFile(item.path);
-      const r = await analyzeSamples(audio.samples, pkg, {
+      const samples = o.channel ? await applyChannel(audio.samples, o.channel, item.path) : audio.samples;
+      const r = await analyzeSamples(samples, pkg, {
         vad: o.vad,
         session: o.adapt === 'session' ? session : undefined,
       });
@@ -133,6 +138,7 @@ export async function evaluateModel(
     ...overall,
     model: config.id,
     adapt: o.adapt,
+    channel: channelName(o.channel ?? { kind: 'clean' }),
     skipped: items.length - scored.length,
     skippedLabels,
     noSpeech: predictions.filter((p) => p.noSpeech).length,

@@ -18,7 +18,7 @@ function metricRows(name: string, m: Metrics): string {
 /** The console summary: overall and per-corpus metrics and per-class recall. */
 export function formatTable(r: EvaluationResult, ctx: { split: string; sources: string[] }): string {
   const lines = [
-    `model ${r.model}, split ${ctx.split}, adaptation ${r.adapt}`,
+    `model ${r.model}, split ${ctx.split}, adaptation ${r.adapt}, channel ${r.channel}`,
     `clips scored ${r.n}, skipped (label not in model) ${r.skipped}, no speech found ${r.noSpeech}`,
     '',
     '| set | clips | UA | WA | macro-F1 | ECE |',
@@ -82,7 +82,7 @@ export async function writeEvaluationReport(
   const md = [
     `# Evaluation of ${r.model}`,
     '',
-    `Split: ${ctx.split}. Adaptation: ${r.adapt}. Data: ${ctx.sources.join('; ')}.`,
+    `Split: ${ctx.split}. Adaptation: ${r.adapt}. Channel: ${r.channel}. Data: ${ctx.sources.join('; ')}.`,
     '',
     formatTable(r, ctx),
     '',
