@@ -12,6 +12,7 @@ import { loadModelPackage } from '@emostream/server/engine/model-package';
 import { SileroVad } from '@emostream/server/vad/silero';
 import { Command } from 'commander';
 import { splitOf } from '../corpora/split.ts';
+import { parseChannel } from '../eval/channel.ts';
 import { type EvaluationResult, evaluateModel } from '../eval/evaluate.ts';
 import { writeEvaluationReport } from '../eval/report.ts';
 import { collect, loadCorpora, userPath } from './common.ts';
@@ -53,10 +54,22 @@ function trainingOf(training: Record<string, unknown> | undefined): {
   };
 }
 
+/** What the card reports per corpus: session and cold results, and session UA per channel. */
+interface CardResult {
+  corpus: string;
+  folder: string;
+  session: EvaluationResult;
+  none: EvaluationResult;
+  channels: Record<string, number>;
+}
+
+/** Channels the card measures besides clean audio (see `eval/channel.ts`). */
+const CARD_CHANNELS = ['peak', 'randgain:10', 'phone', 'noise:10'] as const;
+
 function card(
   dir: string,
   config: Awaited<ReturnType<typeof loadModelPackage>>['config'],
-  results: Array<{ corpus: string; folder: string; session: EvaluationResult; none: EvaluationResult }>,
+  results: CardResult[],
 ): string {
   const { t, minutes, members, commands: trainCommands, temperatureFrom } = trainingOf(config.training);
   const held = temperatureFrom?.val;
@@ -168,6 +181,15 @@ learns that speaker's voice (unsupervised; no labels); "cold" analyses every cli
 |---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
+UA (session) when the test audio goes through another channel first (\`--channel\` of evaluate):
+peak-normalised per clip (as per-file normalised recordings and automatic gain control present
+speech), a random level per clip within +-10 dB, a telephone line (300-3400 Hz, 8 kHz mu-law), pink
+noise at 10 dB SNR.
+
+| corpus | clean | ${CARD_CHANNELS.join(' | ')} |
+|---|---|${CARD_CHANNELS.map(() => '---|').join('')}
+${results.map((r) => `| ${r.corpus} | ${f3(r.session.ua)} | ${CARD_CHANNELS.map((c) => (r.channels[c] === undefined ? '-' : f3(r.channels[c]!))).join(' | ')} |`).join('\n')}
+
 Per-class recall (session):
 ${recall.join('\n')}
 
@@ -186,6 +208,11 @@ Reports with confusion matrices and reliability diagrams: \`report/\`.
 - The first seconds of a stream are normalised mostly by the training prior; accuracy improves as
   the session accumulates the speaker's speech (compare the session and cold columns).
 - Languages: English and German only. Other languages and accents are untested.
+- Channels (see the channel table): level is an emotion cue in natural recordings (RAVDESS: angry
+  ~14 dB above neutral) and inverted in per-file normalised ones (EmoDB's angry files are its
+  quietest on average), so audio whose level was normalised per clip or by gain control, and
+  telephone audio, lose accuracy. \`train --level-robust\` trains on clips whose level was
+  normalised or changed (see models/experiments/README.md for what it costs elsewhere).
 - The largest confusions measured on the test speakers (share of the true class, session mode):
 ${confusions.join('\n')}
 - Surprise is absent from EmoDB and boredom is not a class of ${config.labelSet}; windows are 3 s, so an
@@ -213,6 +240,17 @@ const program = new Command()
       const corpus = items[0]?.corpus ?? 'unknown';
       const session = await evaluateModel(items, pkg, { vad, adapt: 'session', seed: opts.seed });
       const none = await evaluateModel(items, pkg, { vad, adapt: 'none', seed: opts.seed });
+      const channels: Record<string, number> = {};
+      for (const c of CARD_CHANNELS) {
+        const r = await evaluateModel(items, pkg, {
+          vad,
+          adapt: 'session',
+          seed: opts.seed,
+          channel: parseChannel(c),
+          quiet: true,
+        });
+        channels[c] = r.ua;
+      }
       const out = join(dir, 'report', corpus);
       await mkdir(out, { recursive: true });
       await writeEvaluationReport(out, session, { split: 'test', sources: corpora.sources });
@@ -222,9 +260,13 @@ const program = new Command()
         `${JSON.stringify({ session: summary, cold: { ...none, predictions: undefined } }, null, 2)}\n`,
       );
       await writeFile(join(out, 'predictions.json'), `${JSON.stringify(predictions)}\n`);
-      results.push({ corpus, folder, session, none });
+      results.push({ corpus, folder, session, none, channels });
       process.stderr.write(
-        `${corpus}: UA ${f3(session.ua)} (session), ${f3(none.ua)} (cold); ECE ${f3(session.ece)}\n`,
+        `${corpus}: UA ${f3(session.ua)} (session), ${f3(none.ua)} (cold); ECE ${f3(session.ece)}; ${Object.entries(
+          channels,
+        )
+          .map(([c, ua]) => `${c} ${f3(ua)}`)
+          .join(', ')}\n`,
       );
     }
     const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
@@ -239,6 +281,7 @@ const program = new Command()
             macroF1: r.session.macroF1,
             ece: r.session.ece,
             uaCold: r.none.ua,
+            uaByChannel: r.channels,
             n: r.session.n,
           },
         ]),

@@ -98,6 +98,10 @@ const program = new Command()
     'stats-mlp: add contour descriptors (F0 slope, end minus start, quarter means, peak position; RMS and MFCC c0 slopes)',
   )
   .option(
+    '--noise-robust',
+    'every training variant, the clean one too, gets background noise with p 0.8 at 10-40 dB SNR, so pauses stop being a cue',
+  )
+  .option(
     '--level-robust',
     'every training variant gets a per-clip level policy (half peak-normalised, half +-10 dB), so the model cannot lean on absolute level',
   )
@@ -180,6 +184,7 @@ const program = new Command()
     };
     const variants: Variant[] = trainingVariants(opts.augment, babble, {
       levelRobust: opts.levelRobust === true,
+      noiseRobust: opts.noiseRobust === true,
     });
     const trainCaches = [];
     for (const v of variants) {

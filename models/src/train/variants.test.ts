@@ -29,5 +29,13 @@ describe('training variants', () => {
     const clean = await robust[0]!.transform!(tone, 7);
     expect(clean).not.toEqual(tone);
     expect(clean).toEqual(await robust[0]!.transform!(tone, 7));
+    const both = trainingVariants(1, undefined, { levelRobust: true, noiseRobust: true });
+    expect(both.map((v) => v.id)).toEqual(['clean-nz-lvl', 'phone-nz-lvl', 'aug1-nz-lvl']);
+    const noisyOnly = trainingVariants(0, undefined, { noiseRobust: true })[0]!;
+    // Most clips get background noise: over 20 seeds, at least 10 change.
+    let changed = 0;
+    for (let s = 0; s < 20; s++)
+      if ((await noisyOnly.transform!(tone, s)).some((v, i) => v !== tone[i])) changed++;
+    expect(changed).toBeGreaterThanOrEqual(10);
   });
 });
