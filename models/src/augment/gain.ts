@@ -28,3 +28,12 @@ export function applyGain(x: Float32Array, db: number): Float32Array {
   }
   return out;
 }
+
+/** `x` scaled so its largest magnitude sits at `db` dBFS (a silent clip comes back as it is). */
+export function normalizePeak(x: Float32Array, db: number): Float32Array {
+  let peak = 0;
+  for (const v of x) peak = Math.max(peak, Math.abs(v));
+  if (peak === 0) return x;
+  const g = 10 ** (db / 20) / peak;
+  return x.map((v) => v * g);
+}

@@ -12,7 +12,7 @@
  * - `noise:<SNR dB>`: pink noise at that ratio to the active speech level.
  */
 import { telephone } from '../augment/channel.ts';
-import { applyGain } from '../augment/gain.ts';
+import { applyGain, normalizePeak } from '../augment/gain.ts';
 import { addNoise } from '../augment/noise.ts';
 import { Rng } from '../augment/rng.ts';
 
@@ -74,13 +74,8 @@ export async function applyChannel(x: Float32Array, c: Channel, key: string): Pr
   switch (c.kind) {
     case 'clean':
       return x;
-    case 'peak': {
-      let peak = 0;
-      for (const v of x) peak = Math.max(peak, Math.abs(v));
-      if (peak === 0) return x;
-      const g = 10 ** (-1 / 20) / peak;
-      return x.map((v) => v * g);
-    }
+    case 'peak':
+      return normalizePeak(x, -1);
     case 'phone':
       return telephone(x, rng);
     case 'gain':

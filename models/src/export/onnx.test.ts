@@ -1,3 +1,4 @@
+import { mulberry32 as rng } from '@emostream/shared/testing/random';
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,18 +10,6 @@ import { decodeModel } from './proto.ts';
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-/** Deterministic uniform [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `n` windows of standard-normal features, like session-normalised log-mels. */
 function randomWindows(n: number, frames: number, dim: number, seed: number): Float32Array {

@@ -3,6 +3,7 @@
  * telephone channel (calls are a primary use), and `n` random augmentation chains (noise, speed,
  * pitch, reverb, phone line, gain; see `augment/waveform.ts`). An epoch draws one variant per clip.
  */
+import { normalizePeak } from '../augment/gain.ts';
 import { Rng } from '../augment/rng.ts';
 import { applyGain, augmentWaveform, telephone, type WaveformPolicyOverrides } from '../augment/waveform.ts';
 import type { Variant } from '../data/window-cache.ts';
@@ -16,13 +17,7 @@ import type { Variant } from '../data/window-cache.ts';
  * that trusts level fails on them: RAVDESS test UA 0.579 -> 0.454 when each clip is peak-normalised.
  */
 export async function levelPolicy(x: Float32Array, rng: Rng): Promise<Float32Array> {
-  if (rng.uniform(0, 1) < 0.5) {
-    let peak = 0;
-    for (const v of x) peak = Math.max(peak, Math.abs(v));
-    if (peak === 0) return x;
-    const g = 10 ** (rng.uniform(-6, -1) / 20) / peak;
-    return x.map((v) => v * g);
-  }
+  if (rng.uniform(0, 1) < 0.5) return normalizePeak(x, rng.uniform(-6, -1));
   return applyGain(x, rng.uniform(-10, 10));
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AudioError } from '../errors.ts';
 import { RealPowerSpectrum } from '../features/rfft.ts';
 import { hasData, loadClip, ravdessPath } from '../testing/corpus.ts';
-import { testSignal, tone } from '../testing/signals.ts';
+import { firstMismatch, fitTone, testSignal, tone } from '../testing/signals.ts';
 import { concatSamples as concat } from './frame.ts';
 import { createStreamResampler, PolyphaseResampler, type StreamResampler } from './polyphase.ts';
 import { resampledLength, resampleOffline, STREAMING_INPUT_RATES, StreamingResampler } from './resample.ts';
@@ -39,31 +39,6 @@ function resampleInChunks(x: Float32Array, rate: number, sizes: number[], output
   }
   parts.push(rs.flush());
   return concat(parts);
-}
-
-/** Index of the first sample that differs bit for bit, or -1. */
-function firstMismatch(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
-  return -1;
-}
-
-/** Least-squares fit of y[i] ~ amp * sin(2 pi hz i / rate + phase) over [from, to). */
-function fitTone(y: Float32Array, rate: number, hz: number, from: number, to: number) {
-  let [ss, cc, sc, ys, yc] = [0, 0, 0, 0, 0];
-  for (let i = from; i < to; i++) {
-    const w = (2 * Math.PI * hz * i) / rate;
-    const [s, c] = [Math.sin(w), Math.cos(w)];
-    ss += s * s;
-    cc += c * c;
-    sc += s * c;
-    ys += y[i]! * s;
-    yc += y[i]! * c;
-  }
-  const det = ss * cc - sc * sc;
-  const a = (ys * cc - yc * sc) / det;
-  const b = (yc * ss - ys * sc) / det;
-  return { amp: Math.hypot(a, b), phase: Math.atan2(b, a) };
 }
 
 /** Level in dB, relative to a full tone of amplitude `amp`, of what is left of y once the fitted tone is removed. */

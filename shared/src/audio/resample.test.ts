@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AudioError } from '../errors.ts';
-import { testSignal, tone } from '../testing/signals.ts';
+import { firstMismatch, fitTone, testSignal, tone } from '../testing/signals.ts';
 import { concatSamples as concat } from './frame.ts';
 import {
   type ResamplerQuality,
@@ -31,36 +31,6 @@ async function resampleInChunks(
   parts.push(rs.flush());
   rs.destroy();
   return concat(parts);
-}
-
-/** Index of the first sample that differs (bit for bit), or -1. */
-function firstMismatch(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
-  return -1;
-}
-
-/** Least-squares fit of a sinusoid of known frequency: y[i] ~ amp * sin(2 pi hz i / rate + phase). */
-function fitTone(y: Float32Array, rate: number, hz: number, from: number, to: number) {
-  let ss = 0;
-  let cc = 0;
-  let sc = 0;
-  let ys = 0;
-  let yc = 0;
-  for (let i = from; i < to; i++) {
-    const w = (2 * Math.PI * hz * i) / rate;
-    const s = Math.sin(w);
-    const c = Math.cos(w);
-    ss += s * s;
-    cc += c * c;
-    sc += s * c;
-    ys += y[i]! * s;
-    yc += y[i]! * c;
-  }
-  const det = ss * cc - sc * sc;
-  const a = (ys * cc - yc * sc) / det;
-  const b = (yc * ss - ys * sc) / det;
-  return { amp: Math.hypot(a, b), phase: Math.atan2(b, a) };
 }
 
 function rms(y: Float32Array, from: number, to: number): number {

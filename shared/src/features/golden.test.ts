@@ -18,6 +18,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../testing/random.ts';
 import { extractFeatures, FeatureExtractor } from './extractor.ts';
 import { hzToMelSlaney, melFilterbank, melToHzSlaney } from './mel.ts';
 
@@ -184,18 +185,6 @@ function load(signal: GoldenSignal): { samples: Float32Array; golden: Float32Arr
     loaded.set(signal.name, entry);
   }
   return entry;
-}
-
-/** Deterministic PRNG (mulberry32) so a failing chunking can be replayed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('Slaney mel scale', () => {

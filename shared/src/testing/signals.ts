@@ -20,3 +20,39 @@ export function testSignal(rate: number, n: number): Float32Array {
   }
   return x;
 }
+
+/** Index of the first sample that differs bit for bit (lengths first), or -1. */
+export function firstMismatch(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return i;
+  return -1;
+}
+
+/** Least-squares fit of a sinusoid of known frequency over [from, to): y[i] ~ amp * sin(2 pi hz i / rate + phase). */
+export function fitTone(
+  y: Float32Array,
+  rate: number,
+  hz: number,
+  from: number,
+  to: number,
+): { amp: number; phase: number } {
+  let ss = 0;
+  let cc = 0;
+  let sc = 0;
+  let ys = 0;
+  let yc = 0;
+  for (let i = from; i < to; i++) {
+    const w = (2 * Math.PI * hz * i) / rate;
+    const s = Math.sin(w);
+    const c = Math.cos(w);
+    ss += s * s;
+    cc += c * c;
+    sc += s * c;
+    ys += y[i]! * s;
+    yc += y[i]! * c;
+  }
+  const det = ss * cc - sc * sc;
+  const a = (ys * cc - yc * sc) / det;
+  const b = (yc * ss - ys * sc) / det;
+  return { amp: Math.hypot(a, b), phase: Math.atan2(b, a) };
+}

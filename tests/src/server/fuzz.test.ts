@@ -19,6 +19,7 @@ import { CLOSE_CODES, ERROR_CODES, type ErrorCode } from '@emostream/shared/prot
 import { SUPPORTED_SAMPLE_RATES } from '@emostream/shared/protocol/messages';
 import { parseClientMessage } from '@emostream/shared/protocol/validate';
 import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus';
+import { mulberry32 } from '@emostream/shared/testing/random';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -55,17 +56,6 @@ interface Session {
   /** Sessions that never start, so that their last message is refused before any start. */
   startless: boolean;
   post: Candidate[];
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function nest(depth: number, array: boolean): unknown {
