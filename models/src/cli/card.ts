@@ -125,7 +125,7 @@ windows of ${(config.window.windowFrames / 100).toFixed(1)} s cut over speech by
     config.inputTransform === 'stats'
       ? `, summarised per dimension (mean, std, percentiles, mean change${
           config.statsVoicing ? '; F0 over voiced frames only' : ''
-        }${
+        }${config.statsSpeechOnly ? '; over the speech rows only, not the pause around them' : ''}${
           config.statsContour
             ? '; plus contour shape: F0 slope, end minus start, quarter means and peak position, energy and MFCC c0 slopes'
             : ''

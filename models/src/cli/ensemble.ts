@@ -87,6 +87,7 @@ const program = new Command()
       'statsGate',
       'statsVoicing',
       'statsContour',
+      'statsSpeechOnly',
     ] as const;
     const same = (k: (typeof shared)[number]) =>
       configs.every((c) => JSON.stringify(c[k]) === JSON.stringify(first[k]));

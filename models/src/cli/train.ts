@@ -98,6 +98,10 @@ const program = new Command()
     'stats-mlp: add contour descriptors (F0 slope, end minus start, quarter means, peak position; RMS and MFCC c0 slopes)',
   )
   .option(
+    '--speech-only',
+    "stats-mlp: summarise each window's speech rows only, not the pause around a short utterance (whose level is the room's)",
+  )
+  .option(
     '--noise-robust',
     'every training variant, the clean one too, gets background noise with p 0.8 at 10-40 dB SNR, so pauses stop being a cue',
   )
@@ -174,6 +178,8 @@ const program = new Command()
         ? { ...(layout.pitch ? { f0: layout.pitch.offset } : {}), dims: contourDims }
         : undefined;
     if (opts.contour && !isStats) throw new Error('--contour needs --arch stats-mlp');
+    if (opts.speechOnly && !isStats) throw new Error('--speech-only needs --arch stats-mlp');
+    const speechOnly = isStats && opts.speechOnly === true;
     const vad = await SileroVad.load();
     const cacheDir = userPath(opts.cache);
     // Babble noise: speech of 32 training clips spread over the speakers, loaded once.
@@ -228,7 +234,7 @@ const program = new Command()
         earlyStopPatience: opts.patience,
         checkpoint: opts.checkpoint,
         ...(opts.specaugment ? {} : { specAugment: null }),
-        stats: { gate: statsGate, voicing: statsVoicing, contour: statsContour },
+        stats: { gate: statsGate, voicing: statsVoicing, contour: statsContour, speechOnly },
         schedule: opts.schedule,
         mixupAlpha: opts.mixup,
         maxMinutes: opts.maxMinutes,
@@ -274,6 +280,7 @@ const program = new Command()
       ...(statsGate ? { statsGate } : {}),
       ...(statsVoicing ? { statsVoicing } : {}),
       ...(statsContour ? { statsContour } : {}),
+      ...(speechOnly ? { statsSpeechOnly: true } : {}),
       features: { ...defaultFeatureOptions, ...analyzer.features, sampleRate: 16000 },
       vad: { ...defaultVadOptions },
       window: {
@@ -306,6 +313,7 @@ const program = new Command()
           checkpoint: opts.checkpoint,
           mixup: opts.mixup,
           contour: opts.contour === true,
+          speechOnly,
           augment: opts.augment,
           features: analyzer.features.features,
           seed: opts.seed,

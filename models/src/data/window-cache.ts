@@ -13,6 +13,7 @@ import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AnalyzerConfig, StreamAnalyzer } from '@emostream/server/core/stream-analyzer';
 import type { SileroVad } from '@emostream/server/vad/silero';
+import type { WindowSpan } from '@emostream/shared/analysis/window-stats';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import type { CorpusItem } from '../corpora/types.ts';
 import { progress } from '../util/progress.ts';
@@ -51,6 +52,9 @@ export interface WindowCache {
   data: Float32Array;
   padStart: Int16Array;
   padEnd: Int16Array;
+  /** Speech rows of each window (see `FeatureWindow.speechStart`). */
+  speechStart: Int16Array;
+  speechEnd: Int16Array;
 }
 
 export interface CacheOptions {
@@ -60,6 +64,17 @@ export interface CacheOptions {
   seed: number;
   vad: SileroVad;
   quiet?: boolean;
+}
+
+/** Pads and speech rows of window `w` of the cache. */
+export function windowSpan(cache: WindowCache, w: number): WindowSpan {
+  return {
+    frames: cache.windowFrames,
+    padStart: cache.padStart[w]!,
+    padEnd: cache.padEnd[w]!,
+    speechStart: cache.speechStart[w]!,
+    speechEnd: cache.speechEnd[w]!,
+  };
 }
 
 /** Seed of one clip's transform: stable across runs and independent of the clip order. */
@@ -81,11 +96,22 @@ async function contentHash(path: string): Promise<string> {
   return hash;
 }
 
+/** Layout of the cache files; bump it when a field is added (v2: speech rows of each window). */
+const CACHE_FORMAT = 2;
+
 async function cacheKey(items: readonly CorpusItem[], o: CacheOptions): Promise<string> {
   const h = createHash('sha256');
   // The seed only matters to variants that transform the audio; clean caches are shared across seeds.
   const seed = o.variant.transform ? o.seed : 0;
-  h.update(JSON.stringify({ analyzer: o.analyzer, variant: o.variant.id, version: o.variant.version, seed }));
+  h.update(
+    JSON.stringify({
+      analyzer: o.analyzer,
+      variant: o.variant.id,
+      version: o.variant.version,
+      seed,
+      format: CACHE_FORMAT,
+    }),
+  );
   // Audio by content, not by modification time: a corpus copied or unpacked anew keeps its cache.
   for (const it of items) {
     h.update(`${it.path}\0${await contentHash(it.path)}\0${it.speaker}\0${it.label}\n`);
@@ -130,7 +156,7 @@ export async function buildWindowCache(items: readonly CorpusItem[], o: CacheOpt
       if (w.data.length !== winSize)
         throw new Error(`window of ${w.data.length} values, expected ${winSize}`);
       chunks.push(w.data);
-      pads.push(w.padStart, w.padEnd);
+      pads.push(w.padStart, w.padEnd, w.speechStart, w.speechEnd);
     }
     const stats = analyzer.normalizer!.snapshot();
     clips.push({
@@ -154,20 +180,36 @@ export async function buildWindowCache(items: readonly CorpusItem[], o: CacheOpt
   chunks.forEach((c, i) => {
     data.set(c, i * winSize);
   });
-  const padStart = new Int16Array(windows);
-  const padEnd = new Int16Array(windows);
-  for (let i = 0; i < windows; i++) {
-    padStart[i] = pads[2 * i]!;
-    padEnd[i] = pads[2 * i + 1]!;
-  }
-  const cache: WindowCache = { key, dim, windowFrames, clips, data, padStart, padEnd };
+  const [padStart, padEnd, speechStart, speechEnd] = [0, 1, 2, 3].map((k) =>
+    Int16Array.from({ length: windows }, (_, i) => pads[4 * i + k]!),
+  ) as [Int16Array, Int16Array, Int16Array, Int16Array];
+  const cache: WindowCache = {
+    key,
+    dim,
+    windowFrames,
+    clips,
+    data,
+    padStart,
+    padEnd,
+    speechStart,
+    speechEnd,
+  };
   await mkdir(o.cacheDir, { recursive: true });
   // Write under temporary names private to this process and rename, so an interrupted run never
   // leaves a half cache and two runs filling the same cache at once do not trip over each other
   // (both write identical contents; the last rename wins).
   const tmp = `${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(`${base}.f32.${tmp}`, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  const meta = { key, dim, windowFrames, clips, padStart: Array.from(padStart), padEnd: Array.from(padEnd) };
+  const meta = {
+    key,
+    dim,
+    windowFrames,
+    clips,
+    padStart: Array.from(padStart),
+    padEnd: Array.from(padEnd),
+    speechStart: Array.from(speechStart),
+    speechEnd: Array.from(speechEnd),
+  };
   await writeFile(`${base}.json.${tmp}`, JSON.stringify(meta));
   await rename(`${base}.f32.${tmp}`, `${base}.f32`);
   await rename(`${base}.json.${tmp}`, `${base}.json`);
@@ -177,10 +219,12 @@ export async function buildWindowCache(items: readonly CorpusItem[], o: CacheOpt
 async function loadCache(base: string, key: string): Promise<WindowCache> {
   const meta = JSON.parse(await readFile(`${base}.json`, 'utf8')) as Omit<
     WindowCache,
-    'data' | 'padStart' | 'padEnd'
+    'data' | 'padStart' | 'padEnd' | 'speechStart' | 'speechEnd'
   > & {
     padStart: number[];
     padEnd: number[];
+    speechStart: number[];
+    speechEnd: number[];
   };
   const buf = await readFile(`${base}.f32`);
   const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
@@ -192,5 +236,7 @@ async function loadCache(base: string, key: string): Promise<WindowCache> {
     data,
     padStart: Int16Array.from(meta.padStart),
     padEnd: Int16Array.from(meta.padEnd),
+    speechStart: Int16Array.from(meta.speechStart),
+    speechEnd: Int16Array.from(meta.speechEnd),
   };
 }

@@ -36,6 +36,8 @@ function syntheticCache(seedShift: number): WindowCache {
     data: Float32Array.from(data),
     padStart: new Int16Array(24),
     padEnd: new Int16Array(24),
+    speechStart: new Int16Array(24),
+    speechEnd: new Int16Array(24).fill(W),
   };
 }
 

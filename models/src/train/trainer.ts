@@ -5,7 +5,7 @@
  * random choice; progress shows steps, ETA and per-epoch metrics.
  */
 
-import { type StatsOptions, windowStatsSize } from '@emostream/shared/analysis/window-stats';
+import { type StatsOptions, statsSpan, windowStatsSize } from '@emostream/shared/analysis/window-stats';
 import * as tf from '@tensorflow/tfjs';
 import { Rng, shuffle } from '../augment/rng.ts';
 import { specAugment } from '../augment/specaugment.ts';
@@ -16,7 +16,7 @@ import {
   runningSessionStats,
   type SessionOptions,
 } from '../data/sessions.ts';
-import type { CachedClip, WindowCache } from '../data/window-cache.ts';
+import { type CachedClip, type WindowCache, windowSpan } from '../data/window-cache.ts';
 import { computeMetrics, type Metrics, softmax } from '../eval/metrics.ts';
 import { progress } from '../util/progress.ts';
 import { type ArchitectureName, buildModel } from './architectures.ts';
@@ -187,8 +187,9 @@ export function clipLogits(
         buf,
         pending.length * W * dim,
       );
-      pads[2 * pending.length] = cache.padStart[clip.firstWindow + w]!;
-      pads[2 * pending.length + 1] = cache.padEnd[clip.firstWindow + w]!;
+      const span = statsSpan(windowSpan(cache, clip.firstWindow + w), statsOptions);
+      pads[2 * pending.length] = span.skipStart;
+      pads[2 * pending.length + 1] = span.skipEnd;
       pending.push({ clip: ci });
       if (pending.length === batch) flush();
     }
@@ -293,8 +294,9 @@ async function trainSeeded(data: TrainData, o: TrainOptions): Promise<TrainResul
         const vi = alt ? v : 0;
         const stats = randomSessionStats(ex.clip, speakers[vi]!.get(ex.clip.speaker)!, dim, rng);
         normalizeWindow(ex.cache, ex.window, stats, data.session, xBuf, b * W * dim);
-        pBuf[2 * b] = ex.cache.padStart[ex.window]!;
-        pBuf[2 * b + 1] = ex.cache.padEnd[ex.window]!;
+        const span = statsSpan(windowSpan(ex.cache, ex.window), o.stats);
+        pBuf[2 * b] = span.skipStart;
+        pBuf[2 * b + 1] = span.skipEnd;
         if (o.specAugment) {
           specAugment(xBuf.subarray(b * W * dim, (b + 1) * W * dim), W, dim, rng, {
             ...o.specAugment,

@@ -4,7 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { type StatsOptions, windowStats, windowStatsSize } from '@emostream/shared/analysis/window-stats';
+import {
+  type StatsOptions,
+  statsSpan,
+  windowStats,
+  windowStatsSize,
+} from '@emostream/shared/analysis/window-stats';
 import type { FeatureWindow } from '@emostream/shared/analysis/windower';
 import { type ModelConfig, parseModelConfig } from '@emostream/shared/model/config';
 import type { AnalyzerConfig } from '../core/stream-analyzer.ts';
@@ -29,14 +34,21 @@ export function analyzerConfigOf(config: ModelConfig): AnalyzerConfig {
 
 /** What the `stats` input transform computes for this model. */
 export function statsOptionsOf(config: ModelConfig): StatsOptions {
-  return { gate: config.statsGate, voicing: config.statsVoicing, contour: config.statsContour };
+  return {
+    gate: config.statsGate,
+    voicing: config.statsVoicing,
+    contour: config.statsContour,
+    speechOnly: config.statsSpeechOnly,
+  };
 }
 
 /** The network input of one window: the window itself or its statistics (`config.inputTransform`). */
 export function modelInput(config: ModelConfig, w: FeatureWindow, out: Float32Array, offset: number): void {
   if (config.inputTransform === 'stats') {
     const dim = config.normalizer.priorMean.length;
-    windowStats(w.data, w.frames, dim, w.padStart, w.padEnd, out, offset, statsOptionsOf(config));
+    const stats = statsOptionsOf(config);
+    const { skipStart, skipEnd } = statsSpan(w, stats);
+    windowStats(w.data, w.frames, dim, skipStart, skipEnd, out, offset, stats);
   } else {
     out.set(w.data, offset);
   }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { windowStats, windowStatsSize } from './window-stats.ts';
+import { statsSpan, windowStats, windowStatsSize } from './window-stats.ts';
 
 describe('windowStats', () => {
   it('computes mean, std, percentiles and mean absolute change over the unpadded frames', () => {
@@ -29,6 +29,34 @@ describe('windowStats', () => {
   it('gives zeros for a window without real frames', () => {
     const s = windowStats(new Float32Array(6), 3, 2, 3, 0);
     expect(Array.from(s)).toEqual(new Array(12).fill(0));
+  });
+});
+
+describe('statsSpan (speech rows only)', () => {
+  const span = { frames: 10, padStart: 1, padEnd: 2, speechStart: 3, speechEnd: 6 };
+  it('leaves out the pads, and with speechOnly the context around the speech too', () => {
+    expect(statsSpan(span)).toEqual({ skipStart: 1, skipEnd: 2 });
+    expect(statsSpan(span, { speechOnly: true })).toEqual({ skipStart: 3, skipEnd: 4 });
+    // No speech rows: the pads, rather than an empty summary.
+    expect(statsSpan({ ...span, speechEnd: 3 }, { speechOnly: true })).toEqual({ skipStart: 1, skipEnd: 2 });
+  });
+
+  it('makes the statistics independent of whatever surrounds the speech', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.float({ min: -50, max: 50, noNaN: true }), { minLength: 10, maxLength: 10 }),
+        (ctx) => {
+          const a = Float32Array.from({ length: 10 }, (_, t) => (t >= 3 && t < 6 ? t * 1.5 : -80));
+          const b = Float32Array.from(a, (v, t) => (t >= 3 && t < 6 ? v : ctx[t]!));
+          const o = { speechOnly: true };
+          const { skipStart, skipEnd } = statsSpan(span, o);
+          const sa = windowStats(a, 10, 1, skipStart, skipEnd, undefined, 0, o);
+          const sb = windowStats(b, 10, 1, skipStart, skipEnd, undefined, 0, o);
+          expect(Array.from(sb)).toEqual(Array.from(sa));
+          expect(sa[0]).toBeCloseTo(6, 5); // mean of 4.5, 6, 7.5
+        },
+      ),
+    );
   });
 });
 

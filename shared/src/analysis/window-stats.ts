@@ -42,6 +42,34 @@ export interface StatsOptions {
   gate?: StatsGate | undefined;
   voicing?: StatsVoicing | undefined;
   contour?: StatsContour | undefined;
+  /**
+   * Summarise the window's speech rows only (see {@link statsSpan}), not the pause around a short
+   * utterance: a pause's level is the room's and the line's (silence on a studio recording, the noise
+   * floor on a call), so with it in, the same words in noise give very different statistics.
+   */
+  speechOnly?: boolean | undefined;
+}
+
+/** Where a window's rows are: pads at both ends, and the speech within the real rows. */
+export interface WindowSpan {
+  frames: number;
+  padStart: number;
+  padEnd: number;
+  speechStart: number;
+  speechEnd: number;
+}
+
+/**
+ * The rows {@link windowStats} should summarise, as leading and trailing rows to leave out: the
+ * pads, or with `speechOnly` everything outside `[speechStart, speechEnd)` (the pads when that is empty).
+ */
+export function statsSpan(w: WindowSpan, options: StatsOptions = {}): { skipStart: number; skipEnd: number } {
+  if (options.speechOnly && w.speechEnd > w.speechStart)
+    return {
+      skipStart: Math.max(w.padStart, w.speechStart),
+      skipEnd: Math.max(w.padEnd, w.frames - w.speechEnd),
+    };
+  return { skipStart: w.padStart, skipEnd: w.padEnd };
 }
 
 /** Length of the statistics vector for a feature dimension. */

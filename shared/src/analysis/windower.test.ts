@@ -61,6 +61,8 @@ describe('Windower', () => {
       ['hop', 10, 40],
       ['tail', 18, 48],
     ]);
+    // Inside a segment every row is speech; the tail window ends with the speech.
+    for (const x of out2) expect(x).toMatchObject({ speechStart: 0, speechEnd: 30 });
   });
 
   it('centres one window on a short utterance and pads a stream shorter than a window', () => {
@@ -71,13 +73,22 @@ describe('Windower', () => {
     expect(u).toMatchObject({ kind: 'utterance', padStart: 0, padEnd: 0 });
     // Speech frames 20..29 centre on 24, so the window starts at 24 - 15 = 9.
     expect(u!.startFrame).toBe(9);
+    // Its speech rows: the segment from frame 20 to the end (frame 28) plus the 2-frame tail pad.
+    expect(u).toMatchObject({ speechStart: 11, speechEnd: 22 });
 
     const s = new Windower(opts);
     s.pushFrames(ramp(0, 10), 10);
     expect(s.flush(after(9))).toEqual([]); // no speech, no window
     s.onVad([start(0, 5)], after(9));
     const [q] = s.flush(after(9));
-    expect(q).toMatchObject({ kind: 'utterance', padStart: 10, padEnd: 10, startFrame: -10 });
+    expect(q).toMatchObject({
+      kind: 'utterance',
+      padStart: 10,
+      padEnd: 10,
+      startFrame: -10,
+      speechStart: 10,
+      speechEnd: 20,
+    });
     expect(q!.data[0]).toBe(-9);
     expect(q!.data[10]).toBe(0);
   });

@@ -68,6 +68,13 @@ export interface FeatureWindow {
   /** Padded rows at the start and at the end. */
   padStart: number;
   padEnd: number;
+  /**
+   * Rows `[speechStart, speechEnd)` are the segment's speech (the frames the normaliser learns
+   * from); the real rows outside it are context, e.g. the pause around a short utterance, whose
+   * level depends on the room and the line rather than on the speaker.
+   */
+  speechStart: number;
+  speechEnd: number;
   /** Why it was cut: a hop inside a long segment, the tail of one, or a whole short utterance. */
   kind: 'hop' | 'tail' | 'utterance';
   /** Index of the speech segment it belongs to (0-based, per stream). */
@@ -319,6 +326,8 @@ export class Windower {
     }
     seg.windows++;
     seg.lastWindowEnd = end;
+    const speechStart = Math.max(realStart, seg.startFrame) - start;
+    const speechEnd = Math.max(speechStart, Math.min(realEnd, statsEnd) - start);
     return {
       index: this.windowCount++,
       startFrame: start,
@@ -327,6 +336,8 @@ export class Windower {
       endSample: realEnd > realStart ? (realEnd - 1) * h + w : realStart * h,
       padStart,
       padEnd,
+      speechStart,
+      speechEnd,
       kind,
       segment: seg.id,
       data,

@@ -80,6 +80,8 @@ export const modelConfigSchema = z.object({
   statsContour: z
     .object({ f0: z.number().int().min(0).optional(), dims: z.array(z.number().int().min(0)) })
     .optional(),
+  /** The `stats` transform summarises speech rows only, not the pause around them (see `StatsOptions`). */
+  statsSpeechOnly: z.boolean().optional(),
   /** Softmax temperature fitted on the validation speakers. */
   temperature: z.number().positive(),
   /** Below this confidence an event is flagged `uncertain` (seed 003 uses 0.55). */
