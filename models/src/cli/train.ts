@@ -98,12 +98,21 @@ const program = new Command()
     'stats-mlp: add contour descriptors (F0 slope, end minus start, quarter means, peak position; RMS and MFCC c0 slopes)',
   )
   .option(
+    '--mel-floor <dB>',
+    "floor the log-mel bands this many dB below each frame's loudest band (MFCCs follow), so silence, band limits and noise far below the voice read alike",
+    Number,
+  )
+  .option(
     '--speech-only',
     "stats-mlp: summarise each window's speech rows only, not the pause around a short utterance (whose level is the room's)",
   )
   .option(
     '--noise-robust',
     'every training variant, the clean one too, gets background noise with p 0.8 at 10-40 dB SNR, so pauses stop being a cue',
+  )
+  .option(
+    '--noisy-copies',
+    'add a copy of every training variant with that background noise (clean-nz, phone-nz, ...) beside the originals',
   )
   .option(
     '--level-robust',
@@ -161,7 +170,11 @@ const program = new Command()
     );
 
     const analyzer = {
-      features: { features: String(opts.features).split(',') as FeatureName[], nMels: 64 },
+      features: {
+        features: String(opts.features).split(',') as FeatureName[],
+        nMels: 64,
+        ...(opts.melFloor === undefined ? {} : { melFloorDb: opts.melFloor }),
+      },
       vad: {},
       window: { windowFrames: 300, hopFrames: 100 },
     };
@@ -191,6 +204,7 @@ const program = new Command()
     const variants: Variant[] = trainingVariants(opts.augment, babble, {
       levelRobust: opts.levelRobust === true,
       noiseRobust: opts.noiseRobust === true,
+      noisyCopies: opts.noisyCopies === true,
     });
     const trainCaches = [];
     for (const v of variants) {

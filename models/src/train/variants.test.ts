@@ -31,6 +31,11 @@ describe('training variants', () => {
     expect(clean).toEqual(await robust[0]!.transform!(tone, 7));
     const both = trainingVariants(1, undefined, { levelRobust: true, noiseRobust: true });
     expect(both.map((v) => v.id)).toEqual(['clean-nz-lvl', 'phone-nz-lvl', 'aug1-nz-lvl']);
+    const copies = trainingVariants(1, undefined, { noisyCopies: true });
+    expect(copies.map((v) => v.id)).toEqual(['clean', 'phone', 'aug1', 'clean-nz', 'phone-nz', 'aug1-nz']);
+    expect(() => trainingVariants(1, undefined, { noiseRobust: true, noisyCopies: true })).toThrow(
+      /pick one/,
+    );
     const noisyOnly = trainingVariants(0, undefined, { noiseRobust: true })[0]!;
     // Most clips get background noise: over 20 seeds, at least 10 change.
     let changed = 0;

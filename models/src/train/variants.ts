@@ -41,13 +41,14 @@ export const NOISE_FLOOR_POLICY: WaveformPolicyOverrides = Object.freeze({
 /**
  * Variants for training. `babble` supplies speech of other speakers for babble noise (loaded once,
  * lazily); without it babble noise is not used. With `noiseRobust` every variant (the clean one
- * too) then gets {@link NOISE_FLOOR_POLICY}, and with `levelRobust` {@link levelPolicy} last; their
- * ids say so (`clean-nz-lvl`, ...).
+ * too) then gets {@link NOISE_FLOOR_POLICY}; with `noisyCopies` such a copy of each variant is added
+ * beside the originals instead; with `levelRobust` {@link levelPolicy} comes last. Their ids say so
+ * (`clean-nz`, `clean-nz-lvl`, ...).
  */
 export function trainingVariants(
   n: number,
   babble?: () => Promise<readonly Float32Array[]>,
-  options: { levelRobust?: boolean; noiseRobust?: boolean } = {},
+  options: { levelRobust?: boolean; noiseRobust?: boolean; noisyCopies?: boolean } = {},
 ): Variant[] {
   let pool: Promise<readonly Float32Array[]> | null = null;
   const sources = () => {
@@ -66,21 +67,27 @@ export function trainingVariants(
         (await augmentWaveform(x, new Rng(seed), {}, { babbleSources: await sources() })).samples,
     });
   }
+  if (options.noiseRobust && options.noisyCopies)
+    throw new TypeError('noiseRobust replaces the variants by noisy ones, noisyCopies adds them: pick one');
+  const withNoise = (list: Variant[]): Variant[] =>
+    list.map((v) => ({
+      id: `${v.id}-nz`,
+      version: v.version,
+      transform: async (x: Float32Array, seed: number) =>
+        (
+          await augmentWaveform(
+            v.transform ? await v.transform(x, seed) : x,
+            new Rng(seed).fork('noise-floor'),
+            NOISE_FLOOR_POLICY,
+            { babbleSources: await sources() },
+          )
+        ).samples,
+    }));
   const noisy = options.noiseRobust
-    ? variants.map((v) => ({
-        id: `${v.id}-nz`,
-        version: v.version,
-        transform: async (x: Float32Array, seed: number) =>
-          (
-            await augmentWaveform(
-              v.transform ? await v.transform(x, seed) : x,
-              new Rng(seed).fork('noise-floor'),
-              NOISE_FLOOR_POLICY,
-              { babbleSources: await sources() },
-            )
-          ).samples,
-      }))
-    : variants;
+    ? withNoise(variants)
+    : options.noisyCopies
+      ? [...variants, ...withNoise(variants)]
+      : variants;
   if (!options.levelRobust) return noisy;
   return noisy.map((v) => ({
     id: `${v.id}-lvl`,

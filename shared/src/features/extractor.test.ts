@@ -104,6 +104,7 @@ describe('streaming equals offline', () => {
     { features: ALL },
     { features: ['mfcc', 'delta'], deltaWidth: 3 },
     { features: ['mfcc', 'delta2', 'pitch'], deltaWidth: 1 },
+    { features: ['logmel', 'mfcc'], melFloorDb: 35 },
   ];
 
   it('gives identical features for random chunkings of synthetic signals (1 sample to 1 s)', () => {
@@ -204,6 +205,56 @@ describe('feature correctness', () => {
       for (let n = 0; n < 64; n++) dot += m[i * 64 + n]! * m[j * 64 + n]!;
       expect(dot).toBeCloseTo(i === j ? 1 : 0, 10);
     }
+  });
+
+  describe('relative mel floor (melFloorDb)', () => {
+    const tone = (n: number, gain: number) =>
+      Float32Array.from({ length: n }, (_, i) => gain * Math.sin((2 * Math.PI * 440 * i) / 16000));
+    const bands = (x: Float32Array, floor: number | null) => {
+      const b = extractFeatures(x, { features: ['logmel'], melFloorDb: floor });
+      return { b, frame: (t: number) => Array.from(b.data.subarray(t * 64, (t + 1) * 64)) };
+    };
+
+    it('keeps every band within melFloorDb of the frame peak and leaves the loud bands alone', () => {
+      const x = synth(3, 8000);
+      const plain = bands(x, null);
+      const floored = bands(x, 30);
+      for (let t = 0; t < plain.b.frames; t += 7) {
+        const p = plain.frame(t);
+        const f = floored.frame(t);
+        const peak = Math.max(...p);
+        for (let m = 0; m < 64; m++) {
+          expect(f[m]!).toBeGreaterThanOrEqual(peak - 30 - 1e-3);
+          // Added power is the floor's: at most 10 log10(1 + 10^((peak - 30 - p) / 10)) dB.
+          expect(f[m]! - p[m]!).toBeLessThanOrEqual(
+            10 * Math.log10(1 + 10 ** ((peak - 30 - p[m]!) / 10)) + 1e-3,
+          );
+        }
+      }
+    });
+
+    it('is level-invariant: a gain shifts every band by the gain', () => {
+      const x = synth(5, 6000);
+      const a = bands(x, 35).b.data;
+      const b = bands(
+        Float32Array.from(x, (v) => v * 0.1),
+        35,
+      ).b.data;
+      for (let i = 0; i < a.length; i++) expect(b[i]! - a[i]!).toBeCloseTo(-20, 3);
+    });
+
+    it('hides background noise far below the voice that the plain log-mel shows', () => {
+      const clean = tone(8000, 0.5);
+      let state = 12345;
+      const noisy = Float32Array.from(clean, (v) => {
+        state = (state * 1103515245 + 12345) >>> 0;
+        return v + 1e-3 * (state / 2 ** 32 - 0.5);
+      });
+      const worst = (floor: number | null) =>
+        maxAbsDiff(bands(clean, floor).b.data, bands(noisy, floor).b.data);
+      expect(worst(null)).toBeGreaterThan(20);
+      expect(worst(40)).toBeLessThan(3);
+    });
   });
 
   it('floors silence at 10 log10(amin) and gives zero descriptors', () => {

@@ -316,16 +316,32 @@ export class FeatureExtractor {
     const starts = fb.start;
     const lengths = fb.length;
     const offsets = fb.offset;
+    const floorDb = o.melFloorDb;
+    let peak = 0;
     for (let m = 0; m < fb.nBands; m++) {
       const s = starts[m]!;
       const len = lengths[m]!;
       const wo = offsets[m]!;
       let e = 0;
       for (let i = 0; i < len; i++) e += weights[wo + i]! * p[s + i]!;
+      if (floorDb !== null) {
+        lm[m] = e;
+        if (e > peak) peak = e;
+        continue;
+      }
       // 10 log10(x) as a natural log times a constant: one fewer library call per band.
       const db = DB_PER_NEPER * Math.log(e > amin ? e : amin);
       lm[m] = db;
       if (logmelOff >= 0) v[slot + logmelOff + m] = db;
+    }
+    if (floorDb !== null) {
+      const floor = peak * 10 ** (-floorDb / 10);
+      for (let m = 0; m < fb.nBands; m++) {
+        const e = lm[m]! + floor;
+        const db = DB_PER_NEPER * Math.log(e > amin ? e : amin);
+        lm[m] = db;
+        if (logmelOff >= 0) v[slot + logmelOff + m] = db;
+      }
     }
     const mfccOff = this.mfccOff;
     if (mfccOff < 0) return;

@@ -48,6 +48,15 @@ export interface FeatureOptions {
   deltaWidth: number;
   /** Floor applied to powers before taking logarithms (as librosa's `amin`). */
   amin: number;
+  /**
+   * Relative floor of the log-mel bands, in dB below the frame's loudest band, or `null` for none:
+   * each band's power gets `max band power * 10^(-melFloorDb / 10)` added before the logarithm (the
+   * MFCCs follow). Bands far below the frame's peak then read as the floor whether the recording
+   * was silent there (a studio), band-limited (a phone line) or noisy, instead of swinging by tens
+   * of dB with the channel; what is above the floor, the spectral shape that carries the voice, is
+   * unchanged. Level-invariant (relative to the frame itself) and stateless, so streaming is exact.
+   */
+  melFloorDb: number | null;
   /** Fraction of spectral magnitude below the roll-off frequency. */
   rolloffPercent: number;
   /** Pitch search range and analysis window (samples), centred on each frame's centre. */
@@ -71,6 +80,7 @@ export const defaultFeatureOptions: FeatureOptions = Object.freeze({
   nMfcc: 40,
   deltaWidth: 2,
   amin: 1e-10,
+  melFloorDb: null,
   rolloffPercent: 0.85,
   pitchFMinHz: 60,
   pitchFMaxHz: 500,
@@ -144,6 +154,8 @@ export function resolveFeatureOptions(partial: Partial<FeatureOptions> = {}): Fe
   if (!(o.fMinHz >= 0 && o.fMinHz < fMax)) fail(`need 0 <= fMinHz < fMaxHz (got ${o.fMinHz}, ${fMax})`);
   if (fMax > nyquist) fail(`fMaxHz ${fMax} is above Nyquist ${nyquist}`);
   if (!(o.amin > 0)) fail('amin must be > 0');
+  if (o.melFloorDb !== null && !(o.melFloorDb > 0))
+    fail(`melFloorDb must be > 0 dB or null (got ${o.melFloorDb})`);
   if (!(o.rolloffPercent > 0 && o.rolloffPercent < 1)) fail('rolloffPercent must be in (0, 1)');
   if (o.window !== 'hann' && o.window !== 'hamming') fail(`unknown window ${String(o.window)}`);
   if (o.features.length === 0) fail('features must not be empty');

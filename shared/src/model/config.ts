@@ -18,6 +18,7 @@ const featureOptions = z
     nMfcc: z.number().int().positive(),
     deltaWidth: z.number().int().positive(),
     amin: z.number().positive(),
+    melFloorDb: z.number().positive().nullable(),
     features: z.array(z.string()).min(1),
   })
   .partial()
