@@ -3,6 +3,7 @@
  * per feature group and functional, the mean shift of the session-normalised statistics between
  * clean and channelled audio, in units of their clean spread over clips.
  *   npx tsx models/experiments/ood.ts <model dir> noise:10
+ * SPEECH_ONLY=1 summarises the speech rows only for a model that does not (what --speech-only would do).
  */
 
 import { StreamAnalyzer } from '@emostream/server/core/stream-analyzer';
@@ -40,7 +41,7 @@ async function inputs(channel: string) {
       session = an.normalizer!.snapshot();
       const w = ws[0];
       const row = new Float32Array(size);
-      if (w && process.env.SPEECH_ONLY)
+      if (w && process.env.SPEECH_ONLY && !pkg.config.statsSpeechOnly)
         windowStats(
           w.data,
           w.frames,

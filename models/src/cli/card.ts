@@ -229,7 +229,7 @@ ${confusions.join('\n')}
 
 /** What the package does against background noise, for the failure-mode list. */
 function robustness(config: ModelConfig): string {
-  const variants = (config.training?.variants as string[] | undefined) ?? [];
+  const variants = (trainingOf(config.training).t.variants as string[] | undefined) ?? [];
   const parts = [
     config.statsSpeechOnly ? 'its window statistics cover the speech only, not the pauses around it' : '',
     config.features.melFloorDb
