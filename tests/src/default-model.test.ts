@@ -103,6 +103,26 @@ describe('models/default', () => {
         }
       }
       expect(maxDiff).toBeLessThanOrEqual(1e-4);
+
+      // The package summarises the speech rows only, as it was trained: whatever fills a window's
+      // context rows (here: the pause around an acted utterance) does not reach the model.
+      expect(pkg.config.statsSpeechOnly).toBe(true);
+      const withContext = windows.filter(
+        (w) => w.speechStart > w.padStart || w.speechEnd < w.frames - w.padEnd,
+      );
+      expect(withContext.length).toBeGreaterThan(50);
+      const dim = pkg.config.normalizer.priorMean.length;
+      for (const w of withContext.slice(0, 20)) {
+        const a = new Float32Array(size);
+        modelInput(pkg.config, w, a, 0);
+        const data = Float32Array.from(w.data, (v, i) => {
+          const row = Math.floor(i / dim);
+          return row >= w.speechStart && row < w.speechEnd ? v : 5;
+        });
+        const b = new Float32Array(size);
+        modelInput(pkg.config, { ...w, data }, b, 0);
+        expect(Array.from(b)).toEqual(Array.from(a));
+      }
       await vad.release();
       await pkg.engine.release();
       await tfjs.release();
