@@ -1,0 +1,28 @@
+# How the pitch tracker's voicing and F0 change through a channel, frame by frame against the clean
+# clip (all clips, active frames = RMS above 5% of the clip's peak). Needs
+# `npx tsx models/experiments/dump-channels.ts clean noise:10 noise:20 phone`.
+#   python3 models/experiments/pitch_channels.py
+import numpy as np
+def load(tag):
+    meta=[l.split('\t') for l in open(f'.cache/experiments/ch-{tag}.tsv').read().split('\n')]
+    X=np.fromfile(f'.cache/experiments/ch-{tag}.f32',dtype=np.float32); o=0; out=[]
+    for f,T,D in meta:
+        T=int(T);D=int(D); out.append(X[o:o+T*D].reshape(T,D)); o+=T*D
+    return out
+C=load('clean')  # columns: log-mel 0-63, RMS 64, F0 65 (0 = unvoiced), voicing 66
+for tag in ['noise20','noise10','phone']:
+    N=load(tag)
+    vf_c=[];vf_n=[];agree=[];octave=[];false_v=[];miss=[]
+    for c,n in zip(C,N):
+        e=c[:,64]; act=e>e.max()*0.05
+        vc=(c[:,65]>0)&act; vn=(n[:,65]>0)&act
+        vf_c.append(vc.sum()/max(act.sum(),1)); vf_n.append(vn.sum()/max(act.sum(),1))
+        both=vc&vn
+        if both.sum()>0:
+            r=np.log2(n[both,65]/c[both,65]); agree.append(np.mean(np.abs(r)<0.1)); octave.append(np.mean(np.abs(r)>0.8))
+        sil=~act
+        false_v.append(((n[:,65]>0)&sil).sum()/max(sil.sum(),1))
+        miss.append((vc&~vn).sum()/max(vc.sum(),1))
+    print(tag,'voiced share of active frames: clean %.2f -> %.2f'%(np.mean(vf_c),np.mean(vf_n)),
+          '| clean-voiced frames lost %.2f'%np.mean(miss),'| F0 within 7%% %.2f, octave errors %.2f'%(np.mean(agree),np.mean(octave)),
+          '| pause frames called voiced %.2f'%np.mean(false_v))
