@@ -1,19 +1,7 @@
 import numpy as np, os, re
-meta=[l.split('\t') for l in open('.cache/experiments/feats.tsv').read().split('\n')]
-X=np.fromfile('.cache/experiments/feats.f32',dtype=np.float32)
-o=0; clips=[]
-for f,T,D in meta:
-    T=int(T);D=int(D); clips.append(X[o:o+T*D].reshape(T,D)); o+=T*D
-E7=['neutral','happy','sad','angry','fearful','disgust','surprised']
-rmap={1:'neutral',2:'neutral',3:'happy',4:'sad',5:'angry',6:'fearful',7:'disgust',8:'surprised'}
-emap={'W':'angry','E':'disgust','A':'fearful','F':'happy','T':'sad','N':'neutral','L':None}
-lab=[];spk=[];corp=[]
-for f,_,_ in meta:
-    b=os.path.basename(f)[:-5]
-    if 'ravdess' in f:
-        p=b.split('-'); lab.append(rmap[int(p[2])]); spk.append('r'+p[6]); corp.append('r')
-    else:
-        lab.append(emap[b[5]]); spk.append('e'+b[:2]); corp.append('e')
+from proxy_models import E7, labels, load_frames, train_lr, ua
+paths,clips=load_frames('.cache/experiments/feats')
+lab,spk,corp=labels(paths)
 def stats(c):
     # logmel 0:64, mfcc 64:104, rms 104, f0 105, vprob 106
     e=c[:,104]; thr=np.max(e)*0.05; act=c[e>thr] if (e>thr).sum()>5 else c
@@ -41,19 +29,6 @@ def feats(norm):
 test=np.array([(c=='r' and int(s[1:])>=19) or (c=='e' and s[1:] in('15','16')) for c,s in zip(corp,spk)])
 valid=np.array([l is not None for l in lab])
 y=np.array([E7.index(l) if l else -1 for l in lab])
-def train_lr(Xtr,ytr,lam=1e-2,it=3000,lr=0.1):
-    mu=Xtr.mean(0);sd=Xtr.std(0)+1e-6; Xn=(Xtr-mu)/sd
-    W=np.zeros((Xn.shape[1],7));b=np.zeros(7)
-    cw=np.bincount(ytr,minlength=7); cw=len(ytr)/(7*np.maximum(cw,1))
-    sw=cw[ytr]
-    for _ in range(it):
-        z=Xn@W+b; z-=z.max(1,keepdims=True); p=np.exp(z); p/=p.sum(1,keepdims=True)
-        p[np.arange(len(ytr)),ytr]-=1; p*=sw[:,None]
-        W-=lr*(Xn.T@p/len(ytr)+lam*W); b-=lr*p.mean(0)
-    return lambda X: ((X-mu)/sd)@W+b
-def ua(pred,yt):
-    cs=[c for c in range(7) if (yt==c).any()]
-    return np.mean([(pred[yt==c]==c).mean() for c in cs])
 for norm in ['global','clipgain','clip','speaker']:
     F=feats(norm)
     tr=valid&~test

@@ -8,26 +8,12 @@
 #   M=mlp python3 models/experiments/channel_proxy.py plain,pfloor30,pfloor40 clean,clean+noise20
 # PERCLIP=1 draws the training channel per clip instead of per session.
 import numpy as np, os, sys, time
+from proxy_models import E7, fit_mlp, labels, load_frames, mlp_logits, train_lr, ua
 CH=['clean','noise10','noise20','phone']
-def load(tag):
-    meta=[l.split('\t') for l in open(f'.cache/experiments/ch-{tag}.tsv').read().split('\n')]
-    X=np.fromfile(f'.cache/experiments/ch-{tag}.f32',dtype=np.float32); o=0; out=[]
-    for f,T,D in meta:
-        T=int(T);D=int(D); out.append(X[o:o+T*D].reshape(T,D)); o+=T*D
-    return [m[0] for m in meta], out
-paths,clean=load('clean')
+paths,clean=load_frames('.cache/experiments/ch-clean')
 data={'clean':clean}
-for c in CH[1:]: data[c]=load(c)[1]
-E7=['neutral','happy','sad','angry','fearful','disgust','surprised']
-rmap={1:'neutral',2:'neutral',3:'happy',4:'sad',5:'angry',6:'fearful',7:'disgust',8:'surprised'}
-emap={'W':'angry','E':'disgust','A':'fearful','F':'happy','T':'sad','N':'neutral','L':None}
-lab=[];spk=[];corp=[]
-for f in paths:
-    b=os.path.basename(f).split('.')[0]
-    if 'ravdess' in f:
-        p=b.split('-'); lab.append(rmap[int(p[2])]); spk.append('r'+p[6]); corp.append('r')
-    else:
-        lab.append(emap[b[5]]); spk.append('e'+b[:2]); corp.append('e')
+for c in CH[1:]: data[c]=load_frames(f'.cache/experiments/ch-{c}')[1]
+lab,spk,corp=labels(paths)
 corp=np.array(corp)
 y=np.array([E7.index(l) if l else -1 for l in lab]); valid=y>=0
 test=np.array([(c=='r' and int(s[1:])>=19) or (c=='e' and s[1:] in('15','16')) for c,s in zip(corp,spk)])
@@ -94,40 +80,12 @@ def priorof(mode):
     for i in np.where(trm&valid)[0][::3]:
         a,f0=clipfeat(i,'clean',mode,{}); A.append(a);F.append(f0)
     A=np.concatenate(A); return A.mean(0),A.var(0),np.concatenate(F).mean()
-def train_lr(Xtr,ytr,lam=1e-2,it=2000,lr=0.1):
-    mu=Xtr.mean(0);sd=Xtr.std(0)+1e-6; Xn=(Xtr-mu)/sd
-    W=np.zeros((Xn.shape[1],7));b=np.zeros(7)
-    cw=np.bincount(ytr,minlength=7); cw=len(ytr)/(7*np.maximum(cw,1)); sw=cw[ytr]
-    for _ in range(it):
-        z=Xn@W+b; z-=z.max(1,keepdims=True); p=np.exp(z); p/=p.sum(1,keepdims=True)
-        p[np.arange(len(ytr)),ytr]-=1; p*=sw[:,None]
-        W-=lr*(Xn.T@p/len(ytr)+lam*W); b-=lr*p.mean(0)
-    return lambda X: ((X-mu)/sd)@W+b
-def ua(pred,yt):
-    cs=[c for c in range(7) if (yt==c).any()]
-    return np.mean([(pred[yt==c]==c).mean() for c in cs])
+def mlp(Xtr,ytr):
+    mu=Xtr.mean(0);sd=Xtr.std(0)+1e-6
+    params=fit_mlp((Xtr-mu)/sd,ytr,ep=60)
+    return lambda X: mlp_logits(params,(X-mu)/sd)
 
-def mlp(Xtr,ytr,h=256,ep=60,lr=1e-3,drop=0.5,wd=1e-4,seed=0):
-    mu=Xtr.mean(0);sd=Xtr.std(0)+1e-6; Xtr=(Xtr-mu)/sd
-    r=np.random.default_rng(seed); d=Xtr.shape[1]
-    W1=r.normal(0,np.sqrt(2/d),(d,h));b1=np.zeros(h);W2=r.normal(0,np.sqrt(1/h),(h,7));b2=np.zeros(7)
-    params=[W1,b1,W2,b2]; m=[np.zeros_like(p) for p in params]; v=[np.zeros_like(p) for p in params]
-    cw=np.bincount(ytr,minlength=7); cw=len(ytr)/(7*np.maximum(cw,1)); t=0
-    for e in range(ep):
-        perm=r.permutation(len(ytr))
-        for s in range(0,len(perm),64):
-            b=perm[s:s+64]; x=Xtr[b]+r.normal(0,0.1,Xtr[b].shape); yy=ytr[b]
-            z1=x@W1+b1; a1=np.maximum(z1,0); mask=(r.random(a1.shape)>drop)/(1-drop); a1d=a1*mask
-            z2=a1d@W2+b2; z2-=z2.max(1,keepdims=True); p=np.exp(z2); p/=p.sum(1,keepdims=True)
-            g=p.copy(); g[np.arange(len(yy)),yy]-=1; g*=cw[yy][:,None]/len(yy)
-            gW2=a1d.T@g+wd*W2; gb2=g.sum(0); ga1=(g@W2.T)*mask*(z1>0); gW1=x.T@ga1+wd*W1; gb1=ga1.sum(0)
-            t+=1
-            for i,(pp,gg) in enumerate(zip(params,[gW1,gb1,gW2,gb2])):
-                m[i]=0.9*m[i]+0.1*gg; v[i]=0.999*v[i]+0.001*gg*gg
-                pp-=lr*(m[i]/(1-0.9**t))/(np.sqrt(v[i]/(1-0.999**t))+1e-8)
-    return lambda X: np.maximum(((X-mu)/sd)@W1+b1,0)@W2+b2
-
-LEARN=train_lr if os.environ.get("M","lr")=="lr" else mlp
+LEARN=(lambda X,y: train_lr(X,y,it=2000)) if os.environ.get("M","lr")=="lr" else mlp
 for mode in sys.argv[1].split(','):
   pr=priorof(mode)
   for trainch in sys.argv[2].split(','):

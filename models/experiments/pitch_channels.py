@@ -3,12 +3,8 @@
 # `npx tsx models/experiments/dump-channels.ts clean noise:10 noise:20 phone`.
 #   python3 models/experiments/pitch_channels.py
 import numpy as np
-def load(tag):
-    meta=[l.split('\t') for l in open(f'.cache/experiments/ch-{tag}.tsv').read().split('\n')]
-    X=np.fromfile(f'.cache/experiments/ch-{tag}.f32',dtype=np.float32); o=0; out=[]
-    for f,T,D in meta:
-        T=int(T);D=int(D); out.append(X[o:o+T*D].reshape(T,D)); o+=T*D
-    return out
+from proxy_models import load_frames
+def load(tag): return load_frames(f'.cache/experiments/ch-{tag}')[1]
 C=load('clean')  # columns: log-mel 0-63, RMS 64, F0 65 (0 = unvoiced), voicing 66
 for tag in ['noise20','noise10','phone']:
     N=load(tag)

@@ -6,6 +6,7 @@ import rawDecode from 'audio-decode';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AudioError, type AudioErrorCode } from '../errors.ts';
+import { fitTone as fitToneAt } from '../testing/signals.ts';
 import { decodeAudioFile } from './decode.ts';
 import { resampledLength, resampleOffline } from './resample.ts';
 import { encodeWav, type WavEncodeOptions } from './wav.ts';
@@ -37,25 +38,8 @@ function tones(rate: number, seconds: number, perChannel: { hz: number; amp: num
 }
 
 /** Least-squares amplitude and phase of a known frequency in a 16 kHz signal, over [from, to). */
-function fitTone(y: Float32Array, hz: number, from = 1600, to = y.length - 1600) {
-  let ss = 0;
-  let cc = 0;
-  let sc = 0;
-  let ys = 0;
-  let yc = 0;
-  for (let i = from; i < to; i++) {
-    const w = (2 * Math.PI * hz * i) / 16000;
-    ss += Math.sin(w) ** 2;
-    cc += Math.cos(w) ** 2;
-    sc += Math.sin(w) * Math.cos(w);
-    ys += y[i]! * Math.sin(w);
-    yc += y[i]! * Math.cos(w);
-  }
-  const det = ss * cc - sc * sc;
-  const a = (ys * cc - yc * sc) / det;
-  const b = (yc * ss - ys * sc) / det;
-  return { amp: Math.hypot(a, b), phase: Math.atan2(b, a) };
-}
+const fitTone = (y: Float32Array, hz: number, from = 1600, to = y.length - 1600) =>
+  fitToneAt(y, 16000, hz, from, to);
 
 const db = (ratio: number) => 20 * Math.log10(ratio);
 
