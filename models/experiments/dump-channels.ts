@@ -2,6 +2,8 @@
  * Per-frame log-mel, RMS and pitch of every clip through evaluation channels (clean, noise, phone),
  * for the numpy channel-robustness proxies (`channel_proxy.py`). Same clip order as dump-features.ts.
  *   npx tsx models/experiments/dump-channels.ts clean noise:10 noise:20 phone
+ * With PITCH_NOISE_FLOOR_MS=1500 the pitch tracker's noise-adaptive voicing is on and the dumps are
+ * named `ch-<channel>-pnf1500`.
  */
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +18,8 @@ for (const a of readdirSync(join(DATA_DIR, 'ravdess')).sort())
     files.push(join(DATA_DIR, 'ravdess', a, f));
 for (const f of readdirSync(join(DATA_DIR, 'emodb', 'wav')).sort())
   files.push(join(DATA_DIR, 'emodb', 'wav', f));
+const pnf = process.env.PITCH_NOISE_FLOOR_MS ? Number(process.env.PITCH_NOISE_FLOOR_MS) : null;
+const suffix = pnf === null ? '' : `-pnf${pnf}`;
 mkdirSync('.cache/experiments', { recursive: true });
 const clips = await Promise.all(files.map((f) => loadClip(f)));
 for (const name of process.argv.slice(2)) {
@@ -23,8 +27,11 @@ for (const name of process.argv.slice(2)) {
   const out: Array<{ path: string; block: ReturnType<typeof extractFeatures> }> = [];
   for (const [i, f] of files.entries()) {
     const x = await applyChannel(clips[i]!, channel, f);
-    out.push({ path: f, block: extractFeatures(x, { features: ['logmel', 'rms', 'pitch'] }) });
+    out.push({
+      path: f,
+      block: extractFeatures(x, { features: ['logmel', 'rms', 'pitch'], pitchNoiseFloorMs: pnf }),
+    });
   }
-  const total = writeFrames(`.cache/experiments/ch-${name.replace(':', '')}`, out);
+  const total = writeFrames(`.cache/experiments/ch-${name.replace(':', '')}${suffix}`, out);
   console.log(name, files.length, total);
 }

@@ -1,13 +1,17 @@
 # How the pitch tracker's voicing and F0 change through a channel, frame by frame against the clean
 # clip (all clips, active frames = RMS above 5% of the clip's peak). Needs
 # `npx tsx models/experiments/dump-channels.ts clean noise:10 noise:20 phone`.
-#   python3 models/experiments/pitch_channels.py
+#   python3 models/experiments/pitch_channels.py [suffix]
+# With a suffix (e.g. -pnf1500, from PITCH_NOISE_FLOOR_MS=1500 dump-channels.ts), the channels are read
+# from the suffixed dumps and compared with the plain clean clip, and the suffixed clean clip is too.
+import sys
 import numpy as np
 from proxy_models import load_frames
 def load(tag): return load_frames(f'.cache/experiments/ch-{tag}')[1]
 C=load('clean')  # columns: log-mel 0-63, RMS 64, F0 65 (0 = unvoiced), voicing 66
-for tag in ['noise20','noise10','phone']:
-    N=load(tag)
+suffix=sys.argv[1] if len(sys.argv)>1 else ''
+for tag in (['clean'] if suffix else [])+['noise20','noise10','phone']:
+    N=load(tag+suffix)
     vf_c=[];vf_n=[];agree=[];octave=[];false_v=[];miss=[]
     for c,n in zip(C,N):
         e=c[:,64]; act=e>e.max()*0.05
@@ -19,6 +23,6 @@ for tag in ['noise20','noise10','phone']:
         sil=~act
         false_v.append(((n[:,65]>0)&sil).sum()/max(sil.sum(),1))
         miss.append((vc&~vn).sum()/max(vc.sum(),1))
-    print(tag,'voiced share of active frames: clean %.2f -> %.2f'%(np.mean(vf_c),np.mean(vf_n)),
+    print(tag+suffix,'voiced share of active frames: clean %.2f -> %.2f'%(np.mean(vf_c),np.mean(vf_n)),
           '| clean-voiced frames lost %.2f'%np.mean(miss),'| F0 within 7%% %.2f, octave errors %.2f'%(np.mean(agree),np.mean(octave)),
           '| pause frames called voiced %.2f'%np.mean(false_v))

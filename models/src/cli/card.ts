@@ -235,13 +235,16 @@ function robustness(config: ModelConfig): string {
     config.features.melFloorDb
       ? `its log-mel bands are floored ${config.features.melFloorDb} dB below each frame's loudest band`
       : '',
+    config.features.pitchNoiseFloorMs
+      ? `its pitch tracker follows the noise floor (over ${config.features.pitchNoiseFloorMs} ms) and discounts it when it decides whether a frame is voiced`
+      : '',
     variants.some((v) => v.includes('-nz'))
       ? 'it was trained on noise-floor copies of its clips (10-40 dB SNR) beside the clean ones'
       : '',
   ].filter(Boolean);
   return parts.length
     ? `${parts.join('; ')}.`
-    : 'the training corpora are studio recordings with almost no noise floor, and this model has none of the noise measures (`train --speech-only --mel-floor 35 --noisy-copies`).';
+    : 'the training corpora are studio recordings with almost no noise floor, and this model has none of the noise measures (`train --speech-only --mel-floor 35 --noisy-copies --pitch-noise-floor 1500`).';
 }
 
 const program = new Command()

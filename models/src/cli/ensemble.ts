@@ -15,6 +15,7 @@ import { loadModelPackage } from '@emostream/server/engine/model-package';
 import { SileroVad } from '@emostream/server/vad/silero';
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
+import { type FeatureOptions, resolveFeatureOptions } from '@emostream/shared/features/options';
 import { parseModelConfig } from '@emostream/shared/model/config';
 import { Command } from 'commander';
 import { getLabelSet } from '../corpora/labels.ts';
@@ -89,8 +90,12 @@ const program = new Command()
       'statsContour',
       'statsSpeechOnly',
     ] as const;
+    // Features are compared resolved, so a package written before an option existed (which then
+    // means its default) matches one that spells the default out.
+    const canonical = (c: (typeof configs)[number], k: (typeof shared)[number]) =>
+      JSON.stringify(k === 'features' ? resolveFeatureOptions(c.features as Partial<FeatureOptions>) : c[k]);
     const same = (k: (typeof shared)[number]) =>
-      configs.every((c) => JSON.stringify(c[k]) === JSON.stringify(first[k]));
+      configs.every((c) => canonical(c, k) === canonical(first, k));
     for (const k of shared) {
       if (!same(k))
         throw new Error(`members differ in '${k}': only models trained on the same inputs can be ensembled`);

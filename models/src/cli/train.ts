@@ -103,6 +103,11 @@ const program = new Command()
     Number,
   )
   .option(
+    '--pitch-noise-floor <ms>',
+    'pitch: follow the noise floor over this many ms and discount it in the voicing decision, so voiced frames in noise stay voiced (e.g. 1500)',
+    Number,
+  )
+  .option(
     '--speech-only',
     "stats-mlp: summarise each window's speech rows only, not the pause around a short utterance (whose level is the room's)",
   )
@@ -174,6 +179,7 @@ const program = new Command()
         features: String(opts.features).split(',') as FeatureName[],
         nMels: 64,
         ...(opts.melFloor === undefined ? {} : { melFloorDb: opts.melFloor }),
+        ...(opts.pitchNoiseFloor === undefined ? {} : { pitchNoiseFloorMs: opts.pitchNoiseFloor }),
       },
       vad: {},
       window: { windowFrames: 300, hopFrames: 100 },

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hasData, loadClip, ravdessPath } from '../testing/corpus.ts';
+import { mulberry32 } from '../testing/random.ts';
 import { dctOrthoMatrix } from './dct.ts';
 import { extractFeatures, type FeatureBlock, FeatureExtractor } from './extractor.ts';
 import { melToHzSlaney } from './mel.ts';
@@ -86,6 +87,8 @@ describe('FeatureExtractor framing', () => {
     expect(() => new FeatureExtractor({ fMaxHz: 9000 })).toThrow(/Nyquist/);
     expect(() => new FeatureExtractor({ features: ['delta'] })).toThrow(/include 'mfcc'/);
     expect(() => new FeatureExtractor({ features: [] })).toThrow(TypeError);
+    expect(() => new FeatureExtractor({ pitchNoiseFloorMs: 5 })).toThrow(/pitchNoiseFloorMs/);
+    expect(() => new FeatureExtractor({ pitchNoiseFloorMs: -1 })).toThrow(/pitchNoiseFloorMs/);
   });
 
   it('refuses push after flush until reset', () => {
@@ -96,6 +99,25 @@ describe('FeatureExtractor framing', () => {
     fx.reset();
     expect(fx.push(new Float32Array(400)).frames).toBe(1);
   });
+
+  it("forgets the pitch tracker's noise floor on reset", () => {
+    const options: Partial<FeatureOptions> = { features: ['pitch'], pitchNoiseFloorMs: 1500 };
+    const speech = synth(11, 16000);
+    const random = mulberry32(12);
+    const noise = Float32Array.from({ length: 16000 }, () => 0.1 * (random() - 0.5));
+    const fresh = extractFeatures(speech, options);
+    // Within one stream the noise before the speech sets the floor, and the speech's voicing changes.
+    const carried = extractFeatures(Float32Array.from([...noise, ...speech]), options);
+    const after = carried.data.subarray((100 + 10) * carried.dim);
+    expect(maxAbsDiff(after, fresh.data.subarray(10 * fresh.dim))).toBeGreaterThan(0.01);
+    const fx = new FeatureExtractor(options);
+    fx.push(noise);
+    fx.flush();
+    fx.reset();
+    const a = fx.push(speech);
+    const b = fx.flush();
+    expect(maxAbsDiff(Float32Array.from([...a.data, ...b.data]), fresh.data)).toBe(0);
+  });
 });
 
 describe('streaming equals offline', () => {
@@ -105,6 +127,7 @@ describe('streaming equals offline', () => {
     { features: ['mfcc', 'delta'], deltaWidth: 3 },
     { features: ['mfcc', 'delta2', 'pitch'], deltaWidth: 1 },
     { features: ['logmel', 'mfcc'], melFloorDb: 35 },
+    { features: ['rms', 'pitch'], pitchNoiseFloorMs: 300 },
   ];
 
   it('gives identical features for random chunkings of synthetic signals (1 sample to 1 s)', () => {

@@ -130,6 +130,10 @@ export class FeatureExtractor {
           fMinHz: o.pitchFMinHz,
           fMaxHz: o.pitchFMaxHz,
           frameLength: o.pitchFrameLength,
+          noiseHistory:
+            o.pitchNoiseFloorMs === null
+              ? 0
+              : Math.max(1, Math.round((o.pitchNoiseFloorMs * o.sampleRate) / 1000 / o.hopLength)),
         })
       : null;
     // The pitch window [centre - L/2, centre + L/2) may start before the stream (zeros there) and end
@@ -168,6 +172,7 @@ export class FeatureExtractor {
     this.nextDelta2 = 0;
     this.nextOut = 0;
     this.ended = false;
+    this.pitch?.reset();
   }
 
   /** Feeds samples (mono, at `options.sampleRate`) and returns the frames completed by them. */

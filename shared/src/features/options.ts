@@ -63,6 +63,14 @@ export interface FeatureOptions {
   pitchFMinHz: number;
   pitchFMaxHz: number;
   pitchFrameLength: number;
+  /**
+   * History in ms over which the pitch tracker follows the noise floor for its voicing decision, or
+   * `null` (the default) for a fixed threshold. Noise lifts YIN's aperiodicity at the true period by
+   * about the frame's noise-to-power ratio, so in noise voiced frames fail a fixed threshold; with a
+   * history the tracker subtracts that share (see `PitchOptions.noiseHistory`). Studio recordings,
+   * whose pauses are silent, are unchanged. Causal and per stream, so streaming stays exact.
+   */
+  pitchNoiseFloorMs: number | null;
   /** Which features each frame vector holds; always laid out in {@link FEATURE_NAMES} order. */
   features: readonly FeatureName[];
 }
@@ -85,6 +93,7 @@ export const defaultFeatureOptions: FeatureOptions = Object.freeze({
   pitchFMinHz: 60,
   pitchFMaxHz: 500,
   pitchFrameLength: 1024,
+  pitchNoiseFloorMs: null,
   features: Object.freeze(['logmel', 'mfcc'] as FeatureName[]),
 });
 
@@ -156,6 +165,8 @@ export function resolveFeatureOptions(partial: Partial<FeatureOptions> = {}): Fe
   if (!(o.amin > 0)) fail('amin must be > 0');
   if (o.melFloorDb !== null && !(o.melFloorDb > 0))
     fail(`melFloorDb must be > 0 dB or null (got ${o.melFloorDb})`);
+  if (o.pitchNoiseFloorMs !== null && !(o.pitchNoiseFloorMs >= o.hopLength * (1000 / o.sampleRate)))
+    fail(`pitchNoiseFloorMs must be at least one hop or null (got ${o.pitchNoiseFloorMs})`);
   if (!(o.rolloffPercent > 0 && o.rolloffPercent < 1)) fail('rolloffPercent must be in (0, 1)');
   if (o.window !== 'hann' && o.window !== 'hamming') fail(`unknown window ${String(o.window)}`);
   if (o.features.length === 0) fail('features must not be empty');

@@ -265,6 +265,134 @@ describe('PitchAnalyzer on synthetic signals', () => {
   });
 });
 
+/** Pink noise (Kellet's three-pole approximation) of unit-ish level. */
+function pink(seed: number, length: number): Float32Array {
+  const white = gaussian(seed, length, 1);
+  const x = new Float32Array(length);
+  let b0 = 0;
+  let b1 = 0;
+  let b2 = 0;
+  for (let j = 0; j < length; j++) {
+    const w = white[j]!;
+    b0 = 0.99765 * b0 + w * 0.099046;
+    b1 = 0.963 * b1 + w * 0.2965164;
+    b2 = 0.57 * b2 + w * 1.0526913;
+    x[j] = b0 + b1 + b2 + w * 0.1848;
+  }
+  return x;
+}
+
+/**
+ * `lead` s of noise alone, then `voicedSeconds` of a voiced glide (F0 from `f0` to 1.3·`f0`) in the
+ * same noise at `snrDb`; every frame at 10 ms hops through a fixed-threshold and an adaptive analyzer.
+ */
+function noisyGlide(f0: number, snrDb: number, seed: number, lead = 1, voicedSeconds = 2) {
+  const on = lead * SR;
+  const n = on + voicedSeconds * SR;
+  const x = new Float32Array(n);
+  const truth = new Float32Array(n);
+  let phase = 0;
+  for (let j = on; j < n; j++) {
+    truth[j] = f0 * (1 + (0.3 * (j - on)) / (n - on));
+    phase += (2 * Math.PI * truth[j]!) / SR;
+    let v = 0;
+    for (let k = 1; k <= 8; k++) v += Math.sin(k * phase) / k;
+    x[j] = 0.1 * v;
+  }
+  const noise = pink(seed, n);
+  const gain = rms(x.subarray(on)) / rms(noise) / 10 ** (snrDb / 20);
+  const y = x.map((v, j) => v + gain * noise[j]!);
+  const result = (analyzer: PitchAnalyzer) => {
+    const out = new Float32Array(2);
+    let voiced = 0;
+    let correct = 0;
+    let frames = 0;
+    let noiseVoiced = 0;
+    let noiseFrames = 0;
+    for (let at = 0; at + N <= n; at += 160) {
+      analyzer.analyze(y, at, out, 0);
+      if (at >= on) {
+        frames++;
+        if (out[0]! > 0) {
+          voiced++;
+          if (relErr(out[0]!, truth[at + N / 2]!) < 0.05) correct++;
+        }
+      } else if (at + N <= on && at >= SR / 2) {
+        noiseFrames++;
+        if (out[0]! > 0) noiseVoiced++;
+      }
+    }
+    return {
+      voiced: voiced / frames,
+      correct: correct / Math.max(1, voiced),
+      noiseVoiced: noiseVoiced / noiseFrames,
+    };
+  };
+  return { fixed: result(new PitchAnalyzer()), adaptive: result(new PitchAnalyzer({ noiseHistory: 150 })) };
+}
+
+describe('PitchAnalyzer noise-adaptive voicing (noiseHistory)', () => {
+  it('keeps voiced frames voiced in pink noise where the fixed threshold loses them', () => {
+    const random = rng(41);
+    let lost = 0;
+    let recovered = 0;
+    for (let i = 0; i < 12; i++) {
+      const f0 = 90 + 160 * random();
+      const snrDb = 2 + 3 * random();
+      const { fixed, adaptive } = noisyGlide(f0, snrDb, i);
+      // The raised threshold keeps every frame the fixed one voiced, and the F0 of what it adds is right.
+      expect(adaptive.voiced).toBeGreaterThanOrEqual(fixed.voiced);
+      expect(adaptive.correct).toBeGreaterThan(0.85);
+      // Noise alone stays unvoiced: the frames within 5 dB of the floor keep the fixed threshold.
+      expect(adaptive.noiseVoiced).toBeLessThanOrEqual(0.02);
+      lost += 1 - fixed.voiced;
+      recovered += adaptive.voiced - fixed.voiced;
+    }
+    expect(lost).toBeGreaterThan(1); // the fixed threshold did lose frames
+    expect(recovered / lost).toBeGreaterThan(0.5);
+    // For scale, pink noise at 2 dB SNR on a 160 Hz voice (over the 500 Hz low-pass, the noise wins).
+    const { fixed, adaptive } = noisyGlide(160, 2, 7);
+    expect(fixed.voiced).toBeLessThan(0.5);
+    expect(adaptive.voiced).toBeGreaterThan(0.8);
+  });
+
+  it('changes nothing where the pauses are digital silence', () => {
+    const x = new Float32Array(3 * SR);
+    x.set(voiced(130, 1, 1, SR), SR / 2);
+    x.set(voiced(210, 2, 1.5, SR), 2 * SR - 4000);
+    const fixed = new PitchAnalyzer();
+    const adaptive = new PitchAnalyzer({ noiseHistory: 150 });
+    const a = new Float32Array(2);
+    const b = new Float32Array(2);
+    let voicedFrames = 0;
+    for (let at = 0; at + N <= x.length; at += 160) {
+      fixed.analyze(x, at, a, 0);
+      adaptive.analyze(x, at, b, 0);
+      expect(b).toEqual(a);
+      if (a[0]! > 0) voicedFrames++;
+    }
+    expect(voicedFrames).toBeGreaterThan(150);
+  });
+
+  it('forgets the floor on reset and accepts only a whole number of frames', () => {
+    const { adaptive: first } = noisyGlide(150, 1, 3);
+    const p = new PitchAnalyzer({ noiseHistory: 150 });
+    const out = new Float32Array(2);
+    const noise = gaussian(5, 20 * N, 0.3);
+    for (let at = 0; at + N <= noise.length; at += 160) p.analyze(noise, at, out, 0);
+    p.reset();
+    const clean = voiced(150, 6);
+    const fresh = new PitchAnalyzer({ noiseHistory: 150 });
+    const expected = new Float32Array(2);
+    fresh.analyze(clean, 0, expected, 0);
+    p.analyze(clean, 0, out, 0);
+    expect(out).toEqual(expected);
+    expect(first.voiced).toBeGreaterThan(0.5);
+    expect(() => new PitchAnalyzer({ noiseHistory: -1 })).toThrow(/noiseHistory/);
+    expect(() => new PitchAnalyzer({ noiseHistory: 1.5 })).toThrow(/noiseHistory/);
+  });
+});
+
 describe('PitchAnalyzer on real speech (RAVDESS)', () => {
   async function track(file: string): Promise<{ median: number; voicedShare: number; f0s: number[] }> {
     const audio = await decode(await readFile(join(corpus, 'ravdess', file)));

@@ -24,6 +24,18 @@ export interface PitchOptions {
    * a second harmonic more than ~10 dB above the fundamental wins the half-period dip (octave up).
    */
   threshold: number;
+  /**
+   * Frames of history for the noise-adaptive voicing decision, or 0 (the default) for none. Additive
+   * noise of power N lifts d′ at the true period of a frame of power E by about N / E (YIN's
+   * difference of two noisy copies is 2N, its running mean 2E), so in noise voiced frames climb over a
+   * fixed threshold: pink noise at 10 dB SNR cost 46% of the voiced frames of RAVDESS and EmoDB. With
+   * a history of K frames, N is tracked as the quietest low-passed frame power of the last K calls
+   * (minimum statistics, times {@link NOISE_MIN_BIAS}) and, in frames at least
+   * {@link ADAPT_MIN_SNR} above it, {@link NOISE_SHARE_GAIN} · N / E is subtracted from d′ before the
+   * decision and the voicing probability. A studio's pauses hold digital silence, N ≈ 0, and nothing changes. This makes the
+   * analyzer stateful: call `analyze` on consecutive frames of one stream, and `reset` between streams.
+   */
+  noiseHistory: number;
 }
 
 /** Frame length at the reference rate; other rates keep the same 64 ms duration by default. */
@@ -37,7 +49,31 @@ export const defaultPitchOptions: PitchOptions = Object.freeze({
   fMaxHz: 500,
   frameLength: DEFAULT_FRAME_LENGTH,
   threshold: 0.25,
+  noiseHistory: 0,
 });
+
+/**
+ * The minimum of K frame powers of stationary noise lies below their mean: a 60 ms frame low-passed at
+ * 500 Hz has ~60 degrees of freedom (relative spread ~0.18), and 1.5 s of 10 ms hops holds ~25
+ * independent frames, whose minimum is near 0.65 of the mean.
+ */
+const NOISE_MIN_BIAS = 1.5;
+
+/**
+ * Frames whose power is less than this many times the noise floor (5 dB) keep the fixed threshold: a
+ * frame of noise alone has d′ dips down to 0.3 (brown) or 0.39 (white), which a threshold raised by
+ * up to 1.5 · N / E = 0.47 would let through.
+ */
+const ADAPT_MIN_SNR = 10 ** (5 / 10);
+
+/**
+ * The share subtracted is this times N / E. YIN's running mean over the short lags of a low-passed frame
+ * is below 2E, so noise lifts d′ by more than N / E: on every 8th RAVDESS and EmoDB clip through pink
+ * noise at 10 dB SNR, clean-voiced frames lost fell from 44% (fixed threshold) to 26% at gain 1, 22% at
+ * 1.5 and 20% at 2, while octave errors rose from 0.8% to 0.9%, 1.4% and 2.0%; clean audio changed by
+ * under 1% of its frames at every gain.
+ */
+const NOISE_SHARE_GAIN = 1.5;
 
 /**
  * Frames whose RMS (after removing the mean) is below −70 dBFS are silence. Nothing audible lives there,
@@ -78,6 +114,7 @@ function resolveOptions(partial: Partial<PitchOptions>): PitchOptions {
     fMaxHz: partial.fMaxHz ?? defaultPitchOptions.fMaxHz,
     frameLength: partial.frameLength ?? Math.round((DEFAULT_FRAME_LENGTH * sampleRate) / REFERENCE_RATE_HZ),
     threshold: partial.threshold ?? defaultPitchOptions.threshold,
+    noiseHistory: partial.noiseHistory ?? defaultPitchOptions.noiseHistory,
   };
   for (const key of ['sampleRate', 'fMinHz', 'fMaxHz', 'frameLength', 'threshold'] as const) {
     const value = options[key];
@@ -87,6 +124,11 @@ function resolveOptions(partial: Partial<PitchOptions>): PitchOptions {
   }
   if (!Number.isInteger(options.frameLength)) {
     throw new TypeError(`PitchOptions.frameLength must be an integer, got ${options.frameLength}`);
+  }
+  if (!(Number.isInteger(options.noiseHistory) && options.noiseHistory >= 0)) {
+    throw new TypeError(
+      `PitchOptions.noiseHistory must be a non-negative integer, got ${options.noiseHistory}`,
+    );
   }
   if (options.threshold > 1) {
     throw new TypeError(`PitchOptions.threshold must be in (0, 1], got ${options.threshold}`);
@@ -174,12 +216,14 @@ function workspaceFor(size: number): Workspace {
  * first W = span − maxLag samples and is expanded as E0 + Eτ − 2r(τ): both energies come from one prefix
  * sum of squares and the cross-correlation r from one complex FFT (head and span packed as real and
  * imaginary parts) plus one half-size inverse, so a frame costs O(N log N) instead of O(N·maxLag). Scratch
- * is allocated once per FFT size and shared; `analyze` allocates nothing and keeps no state between calls,
- * so its output depends only on the frame's samples and chunking can never change it.
+ * is allocated once per FFT size and shared; `analyze` allocates nothing. Without `noiseHistory` it keeps
+ * no state between calls, so its output depends only on the frame's samples; with it, only on this frame
+ * and the powers of the `noiseHistory` frames before it, so chunking still cannot change it.
  *
  * Voicing probability is clamp(1 − d′min, 0, 1), with d′min the cumulative mean normalised difference at
- * the chosen dip, or its global minimum over the search range when no dip passes the threshold. It is thus
- * above 1 − threshold exactly when the frame is voiced, and falls smoothly towards 0 for noise.
+ * the chosen dip, or its global minimum over the search range when no dip passes the threshold (less the
+ * noise share N / E with `noiseHistory`). It is thus above 1 − threshold exactly when the frame is voiced,
+ * and falls smoothly towards 0 for noise.
  *
  * @example
  * ```ts
@@ -205,6 +249,10 @@ export class PitchAnalyzer {
   /** One-pole smoothing coefficient of each low-pass stage at this sample rate. */
   private readonly lowpass: number;
   private readonly ws: Workspace;
+  /** Low-passed powers of the last `noiseHistory` frames (a ring), for the noise floor. */
+  private readonly powers: Float64Array;
+  private powersFilled = 0;
+  private powersNext = 0;
 
   /**
    * @param options Overrides of {@link defaultPitchOptions}.
@@ -223,6 +271,32 @@ export class PitchAnalyzer {
     // r(τ) pairs head[j] with span[j + τ] and j + τ < span length, so a circular correlation of the next
     // power of two never wraps: no extra zero padding is needed.
     this.ws = workspaceFor(nextPowerOfTwo(frameLength - this.warmup));
+    this.powers = new Float64Array(this.options.noiseHistory);
+  }
+
+  /** Forgets the noise floor (a no-op without `noiseHistory`): the next frame starts a new stream. */
+  reset(): void {
+    this.powersFilled = 0;
+    this.powersNext = 0;
+  }
+
+  /**
+   * Records this frame's power and returns how much of d′ the noise floor accounts for (N / E), or 0
+   * without `noiseHistory` or when the frame is within {@link ADAPT_MIN_SNR} of the floor.
+   */
+  private noiseShare(power: number): number {
+    const k = this.powers.length;
+    if (k === 0) return 0;
+    this.powers[this.powersNext] = power;
+    this.powersNext = (this.powersNext + 1) % k;
+    if (this.powersFilled < k) this.powersFilled++;
+    let min = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.powersFilled; i++) {
+      const p = this.powers[i]!;
+      if (p < min) min = p;
+    }
+    const floor = NOISE_MIN_BIAS * min;
+    return power >= ADAPT_MIN_SNR * floor && power > 0 ? (NOISE_SHARE_GAIN * floor) / power : 0;
   }
 
   /**
@@ -251,7 +325,9 @@ export class PitchAnalyzer {
       sumSq += v * v;
     }
     // Gate on the variance: a DC offset carries no pitch.
-    if (sumSq - (sum * sum) / n < SILENCE_RMS * SILENCE_RMS * n) {
+    const variance = (sumSq - (sum * sum) / n) / n;
+    if (variance < SILENCE_RMS * SILENCE_RMS) {
+      this.noiseShare(Math.max(0, variance));
       out[outOffset] = 0;
       out[outOffset + 1] = 0;
       return;
@@ -285,6 +361,7 @@ export class PitchAnalyzer {
     packed.fill(0, 2 * span, 2 * size);
 
     this.correlate();
+    const noise = this.noiseShare(filteredSq / span);
 
     // correlate() left 4·size·r(τ) in `folds` (scaled to skip a division pass).
     const folds = this.ws.folds;
@@ -304,7 +381,7 @@ export class PitchAnalyzer {
 
     // First dip below the threshold, followed down to its local minimum; taking the first rather than the
     // deepest dip is what keeps YIN off sub-harmonics (octave-down errors).
-    const threshold = this.options.threshold;
+    const threshold = this.options.threshold + noise;
     let best = -1;
     let globalMin = Number.POSITIVE_INFINITY;
     let tau = minLag;
@@ -322,11 +399,11 @@ export class PitchAnalyzer {
     }
     if (best < 0) {
       out[outOffset] = 0;
-      out[outOffset + 1] = Math.max(0, 1 - globalMin); // d′ ≥ 0, so this is at most 1
+      out[outOffset + 1] = Math.max(0, 1 - Math.max(0, globalMin - noise));
       return;
     }
     out[outOffset] = this.options.sampleRate / (best + parabolicShift(diff, cmnd, best));
-    out[outOffset + 1] = Math.max(0, 1 - cmnd[best]!);
+    out[outOffset + 1] = Math.max(0, 1 - Math.max(0, cmnd[best]! - noise));
   }
 
   /**

@@ -19,6 +19,7 @@ const featureOptions = z
     deltaWidth: z.number().int().positive(),
     amin: z.number().positive(),
     melFloorDb: z.number().positive().nullable(),
+    pitchNoiseFloorMs: z.number().positive().nullable(),
     features: z.array(z.string()).min(1),
   })
   .partial()
