@@ -5,19 +5,13 @@
  * With PITCH_NOISE_FLOOR_MS=1500 the pitch tracker's noise-adaptive voicing is on and the dumps are
  * named `ch-<channel>-pnf1500`.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { extractFeatures } from '../../shared/src/features/extractor.ts';
-import { DATA_DIR, loadClip } from '../../shared/src/testing/corpus.ts';
+import { loadClip } from '../../shared/src/testing/corpus.ts';
 import { applyChannel, parseChannel } from '../src/eval/channel.ts';
-import { writeFrames } from './frames-file.ts';
+import { corpusFiles, writeFrames } from './frames-file.ts';
 
-const files: string[] = [];
-for (const a of readdirSync(join(DATA_DIR, 'ravdess')).sort())
-  for (const f of readdirSync(join(DATA_DIR, 'ravdess', a)).sort())
-    files.push(join(DATA_DIR, 'ravdess', a, f));
-for (const f of readdirSync(join(DATA_DIR, 'emodb', 'wav')).sort())
-  files.push(join(DATA_DIR, 'emodb', 'wav', f));
+const files = corpusFiles();
 const pnf = process.env.PITCH_NOISE_FLOOR_MS ? Number(process.env.PITCH_NOISE_FLOOR_MS) : null;
 const suffix = pnf === null ? '' : `-pnf${pnf}`;
 mkdirSync('.cache/experiments', { recursive: true });

@@ -374,7 +374,7 @@ describe('PitchAnalyzer noise-adaptive voicing (noiseHistory)', () => {
     expect(voicedFrames).toBeGreaterThan(150);
   });
 
-  it('forgets the floor on reset and accepts only a whole number of frames', () => {
+  it('forgets the floor on reset and validates its options', () => {
     const { adaptive: first } = noisyGlide(150, 1, 3);
     const p = new PitchAnalyzer({ noiseHistory: 150 });
     const out = new Float32Array(2);
@@ -390,6 +390,8 @@ describe('PitchAnalyzer noise-adaptive voicing (noiseHistory)', () => {
     expect(first.voiced).toBeGreaterThan(0.5);
     expect(() => new PitchAnalyzer({ noiseHistory: -1 })).toThrow(/noiseHistory/);
     expect(() => new PitchAnalyzer({ noiseHistory: 1.5 })).toThrow(/noiseHistory/);
+    expect(() => new PitchAnalyzer({ noiseHistory: 150, noiseGain: -1 })).toThrow(/noiseGain/);
+    expect(() => new PitchAnalyzer({ noiseHistory: 150, noiseGain: Number.NaN })).toThrow(/noiseGain/);
   });
 });
 

@@ -31,11 +31,21 @@ export interface PitchOptions {
    * fixed threshold: pink noise at 10 dB SNR cost 46% of the voiced frames of RAVDESS and EmoDB. With
    * a history of K frames, N is tracked as the quietest low-passed frame power of the last K calls
    * (minimum statistics, times {@link NOISE_MIN_BIAS}) and, in frames at least
-   * {@link ADAPT_MIN_SNR} above it, {@link NOISE_SHARE_GAIN} · N / E is subtracted from d′ before the
-   * decision and the voicing probability. A studio's pauses hold digital silence, N ≈ 0, and nothing changes. This makes the
-   * analyzer stateful: call `analyze` on consecutive frames of one stream, and `reset` between streams.
+   * {@link ADAPT_MIN_SNR} above it, `noiseGain` · N / E is subtracted from d′ before the decision and
+   * the voicing probability. A studio's pauses hold digital silence, N ≈ 0, and nothing changes. This
+   * makes the analyzer stateful: call `analyze` on consecutive frames of one stream, and `reset`
+   * between streams.
    */
   noiseHistory: number;
+  /**
+   * With `noiseHistory`, the share subtracted is this times N / E. Default 1.5: YIN's running mean over
+   * the short lags of a low-passed frame is below 2E, so noise lifts d′ by more than N / E. On every 8th
+   * RAVDESS and EmoDB clip through pink noise at 10 dB SNR (`models/experiments/pitch-voicing.ts`),
+   * clean-voiced frames lost fell from 44% (fixed threshold) to 26% at gain 1, 22% at 1.5 and 20% at
+   * 2, while octave errors rose from 0.8% to 0.9%, 1.4% and 2.0%; clean audio changed by under 1% of
+   * its frames at every gain.
+   */
+  noiseGain: number;
 }
 
 /** Frame length at the reference rate; other rates keep the same 64 ms duration by default. */
@@ -50,6 +60,7 @@ export const defaultPitchOptions: PitchOptions = Object.freeze({
   frameLength: DEFAULT_FRAME_LENGTH,
   threshold: 0.25,
   noiseHistory: 0,
+  noiseGain: 1.5,
 });
 
 /**
@@ -62,18 +73,9 @@ const NOISE_MIN_BIAS = 1.5;
 /**
  * Frames whose power is less than this many times the noise floor (5 dB) keep the fixed threshold: a
  * frame of noise alone has d′ dips down to 0.3 (brown) or 0.39 (white), which a threshold raised by
- * up to 1.5 · N / E = 0.47 would let through.
+ * up to 1.5 · N / E = 0.47 (the default gain) would let through.
  */
 const ADAPT_MIN_SNR = 10 ** (5 / 10);
-
-/**
- * The share subtracted is this times N / E. YIN's running mean over the short lags of a low-passed frame
- * is below 2E, so noise lifts d′ by more than N / E: on every 8th RAVDESS and EmoDB clip through pink
- * noise at 10 dB SNR, clean-voiced frames lost fell from 44% (fixed threshold) to 26% at gain 1, 22% at
- * 1.5 and 20% at 2, while octave errors rose from 0.8% to 0.9%, 1.4% and 2.0%; clean audio changed by
- * under 1% of its frames at every gain.
- */
-const NOISE_SHARE_GAIN = 1.5;
 
 /**
  * Frames whose RMS (after removing the mean) is below −70 dBFS are silence. Nothing audible lives there,
@@ -115,6 +117,7 @@ function resolveOptions(partial: Partial<PitchOptions>): PitchOptions {
     frameLength: partial.frameLength ?? Math.round((DEFAULT_FRAME_LENGTH * sampleRate) / REFERENCE_RATE_HZ),
     threshold: partial.threshold ?? defaultPitchOptions.threshold,
     noiseHistory: partial.noiseHistory ?? defaultPitchOptions.noiseHistory,
+    noiseGain: partial.noiseGain ?? defaultPitchOptions.noiseGain,
   };
   for (const key of ['sampleRate', 'fMinHz', 'fMaxHz', 'frameLength', 'threshold'] as const) {
     const value = options[key];
@@ -124,6 +127,11 @@ function resolveOptions(partial: Partial<PitchOptions>): PitchOptions {
   }
   if (!Number.isInteger(options.frameLength)) {
     throw new TypeError(`PitchOptions.frameLength must be an integer, got ${options.frameLength}`);
+  }
+  if (!(Number.isFinite(options.noiseGain) && options.noiseGain >= 0)) {
+    throw new TypeError(
+      `PitchOptions.noiseGain must be a non-negative finite number, got ${options.noiseGain}`,
+    );
   }
   if (!(Number.isInteger(options.noiseHistory) && options.noiseHistory >= 0)) {
     throw new TypeError(
@@ -296,7 +304,7 @@ export class PitchAnalyzer {
       if (p < min) min = p;
     }
     const floor = NOISE_MIN_BIAS * min;
-    return power >= ADAPT_MIN_SNR * floor && power > 0 ? (NOISE_SHARE_GAIN * floor) / power : 0;
+    return power >= ADAPT_MIN_SNR * floor && power > 0 ? (this.options.noiseGain * floor) / power : 0;
   }
 
   /**
