@@ -89,7 +89,12 @@ describe.runIf(hasData && hasChromium)('overview with concurrent calls', () => {
     await page.getByLabel('Min. confidence').fill('0.35');
     await page.getByLabel('For (s of speech)').fill('4');
     await page.getByLabel('For (s of speech)').blur();
-    await expect(page.getByTestId('alerts').textContent()).resolves.toContain('confidence ≥ 0.35');
+    // The settings re-render asynchronously: under load the first read can still show the old text.
+    const alertsText = async () => (await page.getByTestId('alerts').textContent()) ?? '';
+    await until('the alert settings to show the new threshold and duration', async () => {
+      const text = await alertsText();
+      return text.includes('confidence ≥ 0.35') && text.includes('for at least 4 s of speech');
+    });
 
     const audio = await Promise.all(CALLS.map(([actor, stems]) => call(actor, stems, 500)));
     for (const [i, [, , metadata]] of CALLS.entries()) {
