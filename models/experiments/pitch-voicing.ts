@@ -5,6 +5,7 @@
  * frames lost, octave errors among frames voiced in both, and quiet frames (below -26 dB of the clip's
  * loudest) called voiced.
  *   npx tsx models/experiments/pitch-voicing.ts [gain ...]      (default gains: 1 1.5 2)
+ * An argument in braces is a set of PitchOptions instead, e.g. '{"lowpassHz":1000}'.
  */
 import { defaultPitchOptions, PitchAnalyzer } from '../../shared/src/features/pitch.ts';
 import { loadClip } from '../../shared/src/testing/corpus.ts';
@@ -16,7 +17,7 @@ const WIN = 400;
 const N = defaultPitchOptions.frameLength;
 const HISTORY = 150; // 1.5 s, as `train --pitch-noise-floor 1500`
 const channels = ['clean', 'noise:20', 'noise:10', 'phone'];
-const gains = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [1, 1.5, 2];
+const args = process.argv.length > 2 ? process.argv.slice(2) : ['1', '1.5', '2'];
 
 const files = corpusFiles().filter((_, i) => i % 8 === 0);
 const clips = await Promise.all(files.map((f) => loadClip(f)));
@@ -46,10 +47,11 @@ function track(x: Float32Array, options: ConstructorParameters<typeof PitchAnaly
 const reference = clips.map((x) => track(x, {}));
 const configs: Array<[string, ConstructorParameters<typeof PitchAnalyzer>[0]]> = [
   ['fixed threshold', {}],
-  ...gains.map((g): [string, { noiseHistory: number; noiseGain: number }] => [
-    `adaptive, gain ${g}`,
-    { noiseHistory: HISTORY, noiseGain: g },
-  ]),
+  ...args.map((a): [string, ConstructorParameters<typeof PitchAnalyzer>[0]] =>
+    a.startsWith('{')
+      ? [a, JSON.parse(a)]
+      : [`adaptive, gain ${a}`, { noiseHistory: HISTORY, noiseGain: Number(a) }],
+  ),
 ];
 console.log('| voicing | channel | clean-voiced frames lost | octave errors | quiet frames voiced |');
 console.log('|---|---|---|---|---|');

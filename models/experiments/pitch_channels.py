@@ -26,3 +26,17 @@ for tag in (['clean'] if suffix else [])+['noise20','noise10','phone']:
     print(tag+suffix,'voiced share of active frames: clean %.2f -> %.2f'%(np.mean(vf_c),np.mean(vf_n)),
           '| clean-voiced frames lost %.2f'%np.mean(miss),'| F0 within 7%% %.2f, octave errors %.2f'%(np.mean(agree),np.mean(octave)),
           '| pause frames called voiced %.2f'%np.mean(false_v))
+
+# Which way the telephone line's octave errors go, and for which voices (frames voiced in both).
+P=load('phone'+suffix)
+ratio=[];f0=[]
+for c,p in zip(C,P):
+    e=c[:,64]; act=e>e.max()*0.05
+    both=(c[:,65]>0)&(p[:,65]>0)&act
+    ratio.append(np.log2(p[both,65]/c[both,65])); f0.append(c[both,65])
+ratio=np.concatenate(ratio); f0=np.concatenate(f0); wrong=np.abs(ratio)>0.8
+print('phone octave errors: up x2 %.3f, up x3 %.3f, down %.3f of frames voiced in both'%(
+    np.mean((ratio>0.8)&(ratio<=1.2)),np.mean(ratio>1.2),np.mean(ratio<-0.8)))
+for lo,hi in [(60,120),(120,180),(180,250),(250,500)]:
+    m=(f0>=lo)&(f0<hi)
+    print('  clean F0 %d-%d Hz: %.2f of frames, %.2f of them octave errors'%(lo,hi,m.mean(),wrong[m].mean()))
