@@ -108,6 +108,10 @@ const program = new Command()
     Number,
   )
   .option(
+    '--pitch-octave-check',
+    "pitch: double the period of frames whose spectrum shows the odd harmonics of a missing fundamental (a phone line's octave-up errors)",
+  )
+  .option(
     '--speech-only',
     "stats-mlp: summarise each window's speech rows only, not the pause around a short utterance (whose level is the room's)",
   )
@@ -180,6 +184,7 @@ const program = new Command()
         nMels: 64,
         ...(opts.melFloor === undefined ? {} : { melFloorDb: opts.melFloor }),
         ...(opts.pitchNoiseFloor === undefined ? {} : { pitchNoiseFloorMs: opts.pitchNoiseFloor }),
+        ...(opts.pitchOctaveCheck ? { pitchOctaveCheck: true } : {}),
       },
       vad: {},
       window: { windowFrames: 300, hopFrames: 100 },

@@ -89,6 +89,7 @@ describe('FeatureExtractor framing', () => {
     expect(() => new FeatureExtractor({ features: [] })).toThrow(TypeError);
     expect(() => new FeatureExtractor({ pitchNoiseFloorMs: 5 })).toThrow(/pitchNoiseFloorMs/);
     expect(() => new FeatureExtractor({ pitchNoiseFloorMs: -1 })).toThrow(/pitchNoiseFloorMs/);
+    expect(() => new FeatureExtractor({ pitchOctaveCheck: 1 as never })).toThrow(/pitchOctaveCheck/);
   });
 
   it('refuses push after flush until reset', () => {
@@ -128,6 +129,7 @@ describe('streaming equals offline', () => {
     { features: ['mfcc', 'delta2', 'pitch'], deltaWidth: 1 },
     { features: ['logmel', 'mfcc'], melFloorDb: 35 },
     { features: ['rms', 'pitch'], pitchNoiseFloorMs: 300 },
+    { features: ['pitch'], pitchOctaveCheck: true },
   ];
 
   it('gives identical features for random chunkings of synthetic signals (1 sample to 1 s)', () => {

@@ -19,7 +19,7 @@
 import { dctOrthoMatrix } from './dct.ts';
 import { melFilterbank, type SparseFilterbank, toSparse } from './mel.ts';
 import { type FeatureLayout, type FeatureOptions, featureLayout, resolveFeatureOptions } from './options.ts';
-import { PitchAnalyzer } from './pitch.ts';
+import { DEFAULT_OCTAVE_CHECK, PitchAnalyzer } from './pitch.ts';
 import { RealPowerSpectrum } from './rfft.ts';
 import { ChromaTable, ContrastTable, spectralShape } from './spectral.ts';
 
@@ -134,6 +134,7 @@ export class FeatureExtractor {
             o.pitchNoiseFloorMs === null
               ? 0
               : Math.max(1, Math.round((o.pitchNoiseFloorMs * o.sampleRate) / 1000 / o.hopLength)),
+          octaveCheck: o.pitchOctaveCheck ? DEFAULT_OCTAVE_CHECK : 0,
         })
       : null;
     // The pitch window [centre - L/2, centre + L/2) may start before the stream (zeros there) and end

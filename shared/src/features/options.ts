@@ -71,6 +71,13 @@ export interface FeatureOptions {
    * whose pauses are silent, are unchanged. Causal and per stream, so streaming stays exact.
    */
   pitchNoiseFloorMs: number | null;
+  /**
+   * Spectral octave check of the pitch tracker (`PitchOptions.octaveCheck` at its default ratio): a
+   * voiced frame whose spectrum has clear peaks at the half-integer multiples of the estimate is the
+   * second harmonic of a voice whose fundamental is missing (a phone line cuts below 300 Hz), and its
+   * period is doubled. Default false. Stateless, so streaming stays exact.
+   */
+  pitchOctaveCheck: boolean;
   /** Which features each frame vector holds; always laid out in {@link FEATURE_NAMES} order. */
   features: readonly FeatureName[];
 }
@@ -94,6 +101,7 @@ export const defaultFeatureOptions: FeatureOptions = Object.freeze({
   pitchFMaxHz: 500,
   pitchFrameLength: 1024,
   pitchNoiseFloorMs: null,
+  pitchOctaveCheck: false,
   features: Object.freeze(['logmel', 'mfcc'] as FeatureName[]),
 });
 
@@ -167,6 +175,8 @@ export function resolveFeatureOptions(partial: Partial<FeatureOptions> = {}): Fe
     fail(`melFloorDb must be > 0 dB or null (got ${o.melFloorDb})`);
   if (o.pitchNoiseFloorMs !== null && !(o.pitchNoiseFloorMs >= o.hopLength * (1000 / o.sampleRate)))
     fail(`pitchNoiseFloorMs must be at least one hop or null (got ${o.pitchNoiseFloorMs})`);
+  if (typeof o.pitchOctaveCheck !== 'boolean')
+    fail(`pitchOctaveCheck must be a boolean (got ${o.pitchOctaveCheck})`);
   if (!(o.rolloffPercent > 0 && o.rolloffPercent < 1)) fail('rolloffPercent must be in (0, 1)');
   if (o.window !== 'hann' && o.window !== 'hamming') fail(`unknown window ${String(o.window)}`);
   if (o.features.length === 0) fail('features must not be empty');

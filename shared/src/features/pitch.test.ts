@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import decode from 'audio-decode';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { defaultPitchOptions, PitchAnalyzer } from './pitch.ts';
+import { DEFAULT_OCTAVE_CHECK, defaultPitchOptions, PitchAnalyzer } from './pitch.ts';
 
 const SR = 16000;
 const N = defaultPitchOptions.frameLength;
@@ -392,6 +392,53 @@ describe('PitchAnalyzer noise-adaptive voicing (noiseHistory)', () => {
     expect(() => new PitchAnalyzer({ noiseHistory: 1.5 })).toThrow(/noiseHistory/);
     expect(() => new PitchAnalyzer({ noiseHistory: 150, noiseGain: -1 })).toThrow(/noiseGain/);
     expect(() => new PitchAnalyzer({ noiseHistory: 150, noiseGain: Number.NaN })).toThrow(/noiseGain/);
+  });
+});
+
+describe('PitchAnalyzer spectral octave check (octaveCheck)', () => {
+  const checked = new PitchAnalyzer({ octaveCheck: DEFAULT_OCTAVE_CHECK });
+
+  it('halves an octave-up estimate when the fundamental is missing and the second harmonic dominates', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 100, max: 245, noNaN: true }),
+        fc.array(fc.double({ min: 0.15, max: 0.5, noNaN: true }), { minLength: 3, maxLength: 3 }),
+        fc.integer(),
+        (f0, upper, seed) => {
+          // A phone line's voice: nothing below 300 Hz, a first formant on the second harmonic.
+          const x = harmonic({ f0, ks: [2, 3, 4, 5], amps: [1, ...upper], seed });
+          const { f0: est, prob } = run(checked, x);
+          expect(relErr(est, f0)).toBeLessThan(0.02);
+          expect(prob).toBeGreaterThan(0.75);
+        },
+      ),
+      { numRuns: 100 },
+    );
+    // The failure it fixes: without the check, YIN's first dip is the second harmonic's period.
+    const phoneLike = harmonic({ f0: 180, ks: [2, 3, 4, 5], amps: [1, 0.25, 0.2, 0.15], seed: 3 });
+    expect(relErr(run(new PitchAnalyzer(), phoneLike).f0, 360)).toBeLessThan(0.02);
+    expect(relErr(run(checked, phoneLike).f0, 180)).toBeLessThan(0.02);
+  });
+
+  it('leaves a full harmonic series where it is, at any F0, tilt and offset', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 70, max: 450, noNaN: true }),
+        fc.integer(),
+        fc.double({ min: 0.5, max: 2, noNaN: true }),
+        fc.integer({ min: 0, max: 500 }),
+        (f0, seed, decay, offset) => {
+          const x = voiced(f0, seed, decay, N + 500);
+          expect(run(checked, x, offset)).toEqual(run(new PitchAnalyzer(), x, offset));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects a negative or non-finite ratio', () => {
+    expect(() => new PitchAnalyzer({ octaveCheck: -1 })).toThrow(/octaveCheck/);
+    expect(() => new PitchAnalyzer({ octaveCheck: Number.POSITIVE_INFINITY })).toThrow(/octaveCheck/);
   });
 });
 

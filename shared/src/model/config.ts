@@ -20,6 +20,7 @@ const featureOptions = z
     amin: z.number().positive(),
     melFloorDb: z.number().positive().nullable(),
     pitchNoiseFloorMs: z.number().positive().nullable(),
+    pitchOctaveCheck: z.boolean(),
     features: z.array(z.string()).min(1),
   })
   .partial()
