@@ -50,10 +50,10 @@ export interface PitchOptions {
    * Spectral octave check, as a ratio ρ (0, the default, for none). When the fundamental is missing
    * (a phone line cuts below 300 Hz) the low-passed frame is dominated by the second harmonic and YIN
    * reports twice the voice's F0. With ρ > 0 every voiced frame's spectrum (raw frame, Hann window) is
-   * read at the half-integer multiples 1.5·F̂, 2.5·F̂, … of the estimate F̂ and at its integer multiples
-   * F̂, 2F̂, … (up to {@link OCTAVE_CHECK_MAX_HZ}): for a right estimate the half-integer ones fall
-   * between harmonics, for an octave-up one they are the odd harmonics. When their energy exceeds ρ
-   * times the integer ones', the period is doubled (the d′ dip nearest 2τ).
+   * read at the half-integer multiples 1.5·F̂, 2.5·F̂, … of the estimate F̂ (up to
+   * {@link OCTAVE_CHECK_MAX_HZ}): for a right estimate they fall between harmonics, for an octave-up
+   * one they are the odd harmonics. When the peaks there exceed ρ times the valleys beside them (the
+   * quarter positions), the period is doubled (the d′ dip nearest 2τ). See {@link DEFAULT_OCTAVE_CHECK}.
    */
   octaveCheck: number;
 }
@@ -453,10 +453,12 @@ export class PitchAnalyzer {
   }
 
   /**
-   * True when the frame's spectrum holds more than `octaveCheck` times as much energy at the
-   * half-integer multiples of `f0` as at its integer multiples (see {@link PitchOptions.octaveCheck}):
-   * `f0` is then the second harmonic of a voice whose fundamental is missing. Each multiple reads the
-   * largest bin within ±f0/8, so a glide or a slightly wrong estimate still finds its peak.
+   * True when the frame's spectrum has clear peaks at the half-integer multiples 1.5·f0, 2.5·f0, … (up
+   * to {@link OCTAVE_CHECK_MAX_HZ}): summed, more than `octaveCheck` times the power at the quarter
+   * positions (k + ¼)·f0 and (k + ¾)·f0 around them. For a right estimate all of these lie between
+   * harmonics; for an octave-up estimate the half-integer ones are the odd harmonics of the true F0 and
+   * the quarter ones the valleys beside them. Each peak is the largest bin within ±f0/16, so a glide or
+   * a slightly wrong estimate still finds it.
    */
   private oddHarmonicsPresent(buf: Float32Array, offset: number, f0: number): boolean {
     const { full, packed, spectrum } = this.ws;
@@ -473,22 +475,21 @@ export class PitchAnalyzer {
     packed.fill(0);
     for (let i = 0; i < n; i++) packed[2 * i] = (buf[start + i]! - mean) * this.hann[i]!;
     full.transform(spectrum, packed);
-    const binHz = this.options.sampleRate / size;
-    const power = (b: number) => spectrum[2 * b]! ** 2 + spectrum[2 * b + 1]! ** 2;
-    const reach = Math.max(1, Math.round(f0 / 16 / binHz));
-    const peak = (hz: number): number => {
-      const centre = Math.round(hz / binHz);
-      let best = 0;
-      for (let b = Math.max(1, centre - reach); b <= Math.min(size / 2 - 1, centre + reach); b++)
-        best = Math.max(best, power(b));
-      return best;
-    };
-    const at = (hz: number) => power(Math.min(size / 2 - 1, Math.round(hz / binHz)));
+    const binsPerHz = size / this.options.sampleRate;
+    const reach = Math.max(1, Math.round((f0 / 16) * binsPerHz));
+    const last = size / 2 - 1;
     let peaks = 0;
     let valleys = 0;
     for (let k = 1; (k + 0.75) * f0 <= OCTAVE_CHECK_MAX_HZ; k++) {
-      peaks += peak((k + 0.5) * f0);
-      valleys += 0.5 * (at((k + 0.25) * f0) + at((k + 0.75) * f0));
+      const centre = Math.round((k + 0.5) * f0 * binsPerHz);
+      let peak = 0;
+      for (let bin = Math.max(1, centre - reach); bin <= Math.min(last, centre + reach); bin++)
+        peak = Math.max(peak, binPower(spectrum, bin));
+      peaks += peak;
+      valleys +=
+        0.5 *
+        (binPower(spectrum, Math.min(last, Math.round((k + 0.25) * f0 * binsPerHz))) +
+          binPower(spectrum, Math.min(last, Math.round((k + 0.75) * f0 * binsPerHz))));
     }
     return valleys > 0 && peaks > this.options.octaveCheck * valleys;
   }
@@ -536,6 +537,11 @@ export class PitchAnalyzer {
     }
     half.transform(folds, folded);
   }
+}
+
+/** Power of bin `bin` of an interleaved complex spectrum. */
+function binPower(spectrum: Float64Array, bin: number): number {
+  return spectrum[2 * bin]! ** 2 + spectrum[2 * bin + 1]! ** 2;
 }
 
 /**
