@@ -75,6 +75,14 @@ function run(analyzer: PitchAnalyzer, x: Float32Array, offset = 0): { f0: number
 
 const relErr = (estimate: number, truth: number): number => Math.abs(estimate - truth) / truth;
 
+/** F0 (70..450 Hz), phase seed, spectral tilt and frame offset of any {@link voiced} frame. */
+const anyVoicedFrame = [
+  fc.double({ min: 70, max: 450, noNaN: true }),
+  fc.integer(),
+  fc.double({ min: 0.5, max: 2, noNaN: true }),
+  fc.integer({ min: 0, max: 500 }),
+] as const;
+
 describe('PitchAnalyzer options', () => {
   it('resolves defaults and keeps 64 ms frames when only the sample rate changes', () => {
     expect(new PitchAnalyzer().options).toEqual(defaultPitchOptions);
@@ -142,17 +150,11 @@ describe('PitchAnalyzer on synthetic signals', () => {
 
   it('tracks any F0 in 70..450 Hz, spectral tilt and frame offset', () => {
     fc.assert(
-      fc.property(
-        fc.double({ min: 70, max: 450, noNaN: true }),
-        fc.integer(),
-        fc.double({ min: 0.5, max: 2, noNaN: true }),
-        fc.integer({ min: 0, max: 500 }),
-        (f0, seed, decay, offset) => {
-          const { f0: est, prob } = run(p, voiced(f0, seed, decay, N + 500), offset);
-          expect(relErr(est, f0)).toBeLessThan(0.02);
-          expect(prob).toBeGreaterThan(0.8);
-        },
-      ),
+      fc.property(...anyVoicedFrame, (f0, seed, decay, offset) => {
+        const { f0: est, prob } = run(p, voiced(f0, seed, decay, N + 500), offset);
+        expect(relErr(est, f0)).toBeLessThan(0.02);
+        expect(prob).toBeGreaterThan(0.8);
+      }),
       { numRuns: 300 },
     );
   });
@@ -422,16 +424,10 @@ describe('PitchAnalyzer spectral octave check (octaveCheck)', () => {
 
   it('leaves a full harmonic series where it is, at any F0, tilt and offset', () => {
     fc.assert(
-      fc.property(
-        fc.double({ min: 70, max: 450, noNaN: true }),
-        fc.integer(),
-        fc.double({ min: 0.5, max: 2, noNaN: true }),
-        fc.integer({ min: 0, max: 500 }),
-        (f0, seed, decay, offset) => {
-          const x = voiced(f0, seed, decay, N + 500);
-          expect(run(checked, x, offset)).toEqual(run(new PitchAnalyzer(), x, offset));
-        },
-      ),
+      fc.property(...anyVoicedFrame, (f0, seed, decay, offset) => {
+        const x = voiced(f0, seed, decay, N + 500);
+        expect(run(checked, x, offset)).toEqual(run(new PitchAnalyzer(), x, offset));
+      }),
       { numRuns: 200 },
     );
   });
