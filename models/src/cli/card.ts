@@ -89,6 +89,12 @@ ${(temperatureFrom.commands ?? []).join('\n')}
     (r) =>
       `| ${r.corpus} | ${r.session.n} | ${f3(r.session.ua)} | ${f3(r.session.wa)} | ${f3(r.session.macroF1)} | ${f3(r.session.ece)} | ${f3(r.none.ua)} | ${f3(r.none.ece)} |`,
   );
+  const noise = results.map((r) => {
+    const u = r.session.uncertainty;
+    return u
+      ? `| ${r.corpus} | ${f3(u.uaCi95[0])}-${f3(u.uaCi95[1])} | ${f3(u.eceIfCalibrated.mean)} (${f3(u.eceIfCalibrated.p95)}) | ${u.eceP.toFixed(2)} |`
+      : `| ${r.corpus} | - | - | - |`;
+  });
   const confusions = results.map((r) => {
     const m = r.session;
     const pairs: Array<[number, string]> = [];
@@ -181,6 +187,12 @@ learns that speaker's voice (unsupervised; no labels); "cold" analyses every cli
 | corpus | clips | UA (session) | WA | macro-F1 | ECE | UA (cold) | ECE (cold) |
 |---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
+
+Sampling noise (session): how far these figures move by chance on test sets this small.
+
+| corpus | UA 95% CI (bootstrap) | ECE of a perfectly calibrated model, same confidences: mean (p95) | share of those at or above the observed ECE |
+|---|---|---|---|
+${noise.join('\n')}
 
 UA (session) when the test audio goes through another channel first (\`--channel\` of evaluate):
 peak-normalised per clip (as per-file normalised recordings and automatic gain control present
@@ -304,6 +316,7 @@ const program = new Command()
             wa: r.session.wa,
             macroF1: r.session.macroF1,
             ece: r.session.ece,
+            ...(r.session.uncertainty ? { uncertainty: r.session.uncertainty } : {}),
             uaCold: r.none.ua,
             uaByChannel: r.channels,
             n: r.session.n,

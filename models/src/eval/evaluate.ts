@@ -20,7 +20,7 @@ import { getLabelSet } from '../corpora/labels.ts';
 import type { CorpusItem } from '../corpora/types.ts';
 import { progress } from '../util/progress.ts';
 import { applyChannel, type Channel, channelName } from './channel.ts';
-import { computeMetrics, type Metrics } from './metrics.ts';
+import { computeMetrics, type Metrics, samplingUncertainty } from './metrics.ts';
 
 export interface ClipPrediction {
   path: string;
@@ -125,14 +125,13 @@ export async function evaluateModel(
   }
   bar.stop();
   const overall = computeMetrics(probs, truth, classes);
+  overall.uncertainty = samplingUncertainty(probs, truth, classes);
   const byCorpus: Record<string, Metrics> = {};
   for (const corpus of new Set(predictions.map((p) => p.corpus))) {
     const idx = predictions.map((p, i) => (p.corpus === corpus ? i : -1)).filter((i) => i >= 0);
-    byCorpus[corpus] = computeMetrics(
-      idx.map((i) => probs[i]!),
-      idx.map((i) => truth[i]!),
-      classes,
-    );
+    const p = idx.map((i) => probs[i]!);
+    const t = idx.map((i) => truth[i]!);
+    byCorpus[corpus] = { ...computeMetrics(p, t, classes), uncertainty: samplingUncertainty(p, t, classes) };
   }
   return {
     ...overall,

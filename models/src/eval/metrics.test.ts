@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { computeMetrics, fitTemperature, softmax } from './metrics.ts';
+import { Rng } from '../augment/rng.ts';
+import {
+  computeMetrics,
+  expectedCalibrationError,
+  fitTemperature,
+  samplingUncertainty,
+  softmax,
+} from './metrics.ts';
 
 describe('computeMetrics', () => {
   const classes = ['a', 'b', 'c'];
@@ -52,5 +59,87 @@ describe('temperature scaling', () => {
       logits.push(z);
     }
     expect(fitTemperature(logits, truth)).toBeCloseTo(2.5, 0);
+  });
+});
+
+describe('sampling uncertainty', () => {
+  const classes = ['a', 'b', 'c'];
+  /** n clips over three classes whose top class has confidence `conf` and is right with probability `acc`. */
+  function synthetic(n: number, conf: (i: number) => number, acc: (c: number) => number, seed: number) {
+    const rng = new Rng(seed);
+    const probs: number[][] = [];
+    const truth: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t = i % 3;
+      const c = conf(i);
+      const top = rng.next() < acc(c) ? t : (t + 1 + rng.int(0, 1)) % 3;
+      probs.push([0, 1, 2].map((j) => (j === top ? c : (1 - c) / 2)));
+      truth.push(t);
+    }
+    return { probs, truth };
+  }
+
+  it('ECE helper agrees with computeMetrics', () => {
+    const { probs, truth } = synthetic(
+      300,
+      (i) => 0.4 + (0.55 * ((i * 7919) % 100)) / 100,
+      (c) => c,
+      1,
+    );
+    const m = computeMetrics(probs, truth, classes);
+    const conf = probs.map((p) => Math.max(...p));
+    const correct = probs.map((p, i) => p.indexOf(Math.max(...p)) === truth[i]);
+    expect(expectedCalibrationError(conf, correct)).toBeCloseTo(m.ece, 12);
+  });
+
+  it('is deterministic and brackets the observed UA', () => {
+    const { probs, truth } = synthetic(
+      150,
+      () => 0.7,
+      () => 0.7,
+      2,
+    );
+    const a = samplingUncertainty(probs, truth, classes);
+    expect(samplingUncertainty(probs, truth, classes)).toEqual(a);
+    const ua = computeMetrics(probs, truth, classes).ua;
+    expect(a.uaCi95[0]).toBeLessThan(ua);
+    expect(a.uaCi95[1]).toBeGreaterThan(ua);
+  });
+
+  it('narrows with more clips: the interval at 1600 clips is under half as wide as at 100', () => {
+    const width = (n: number) => {
+      const { probs, truth } = synthetic(
+        n,
+        () => 0.6,
+        () => 0.6,
+        3,
+      );
+      const u = samplingUncertainty(probs, truth, classes);
+      return u.uaCi95[1] - u.uaCi95[0];
+    };
+    expect(width(1600)).toBeLessThan(width(100) / 2);
+  });
+
+  it('tells sampling noise from miscalibration', () => {
+    // Calibrated: right with probability equal to the confidence. 104 clips (the EmoDB test set).
+    const calibrated = synthetic(
+      104,
+      (i) => 0.35 + (0.6 * ((i * 37) % 104)) / 104,
+      (c) => c,
+      4,
+    );
+    const u = samplingUncertainty(calibrated.probs, calibrated.truth, classes);
+    expect(u.eceIfCalibrated.mean).toBeGreaterThan(0.03);
+    expect(u.eceP).toBeGreaterThan(0.05);
+    // Over-confident: 95% confident, right half the time.
+    const over = synthetic(
+      104,
+      () => 0.95,
+      () => 0.5,
+      5,
+    );
+    const v = samplingUncertainty(over.probs, over.truth, classes);
+    expect(computeMetrics(over.probs, over.truth, classes).ece).toBeGreaterThan(v.eceIfCalibrated.p95);
+    expect(v.eceP).toBe(0);
   });
 });

@@ -5,6 +5,7 @@
  * not score 0 recall on it), but predictions into them still count as errors.
  */
 import { calibratedProbs } from '@emostream/shared/model/postprocess';
+import { Rng } from '../augment/rng.ts';
 
 export interface ClassMetrics {
   support: number;
@@ -28,6 +29,26 @@ export interface Metrics {
   /** `confusion[true][predicted]` counts, in `classes` order. */
   confusion: number[][];
   reliability: ReliabilityBin[];
+  /** How far the figures could move by chance at this sample size (see {@link samplingUncertainty}). */
+  uncertainty?: SamplingUncertainty;
+}
+
+/**
+ * Sampling noise of UA and ECE. A test set of a hundred clips moves UA by several points and ECE by
+ * several hundredths by chance alone, so a comparison with a bar or another model needs these.
+ */
+export interface SamplingUncertainty {
+  /** 95% interval of UA over stratified bootstrap resamples (clips resampled within each true class). */
+  uaCi95: [number, number];
+  /**
+   * ECE that a perfectly calibrated model with these confidences would show on this many clips:
+   * each clip's top prediction is right with probability equal to its confidence. ECE is biased
+   * upwards on small sets, so an observed ECE within this range is not evidence of miscalibration.
+   */
+  eceIfCalibrated: { mean: number; p95: number };
+  /** Share of those calibrated draws whose ECE is at least the observed one (a one-sided p-value). */
+  eceP: number;
+  draws: number;
 }
 
 export interface ReliabilityBin {
@@ -110,6 +131,92 @@ export function computeMetrics(
     perClass,
     confusion,
     reliability,
+  };
+}
+
+/** Expected calibration error of top-class confidences against correctness, equal-width bins. */
+export function expectedCalibrationError(
+  confidence: ArrayLike<number>,
+  correct: ArrayLike<boolean>,
+  bins = 10,
+): number {
+  const n = confidence.length;
+  const count = new Float64Array(bins);
+  const conf = new Float64Array(bins);
+  const hit = new Float64Array(bins);
+  for (let i = 0; i < n; i++) {
+    const b = Math.min(bins - 1, Math.floor(confidence[i]! * bins));
+    count[b]!++;
+    conf[b]! += confidence[i]!;
+    if (correct[i]) hit[b]!++;
+  }
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (count[b]! > 0) ece += Math.abs(hit[b]! - conf[b]!) / n;
+  return ece;
+}
+
+/**
+ * {@link SamplingUncertainty} of the metrics of `probs` against `truth`, from `draws` seeded
+ * resamples (the same inputs always give the same figures).
+ */
+export function samplingUncertainty(
+  probs: ArrayLike<number>[],
+  truth: readonly number[],
+  classes: readonly string[],
+  o: { draws?: number; seed?: number | string; bins?: number } = {},
+): SamplingUncertainty {
+  const draws = o.draws ?? 2000;
+  const bins = o.bins ?? 10;
+  const n = truth.length;
+  const k = classes.length;
+  const predicted = new Int32Array(n);
+  const confidence = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = probs[i]!;
+    let best = 0;
+    for (let j = 1; j < k; j++) if (p[j]! > p[best]!) best = j;
+    predicted[i] = best;
+    confidence[i] = p[best]!;
+  }
+  const byClass = Array.from({ length: k }, () => [] as number[]);
+  for (let i = 0; i < n; i++) byClass[truth[i]!]!.push(i);
+  const present = byClass.filter((idx) => idx.length > 0);
+  const rng = new Rng(o.seed ?? 'sampling-uncertainty');
+  const uas = new Float64Array(draws);
+  for (let d = 0; d < draws; d++) {
+    let recall = 0;
+    for (const idx of present) {
+      let hit = 0;
+      for (let j = 0; j < idx.length; j++) {
+        const i = idx[Math.floor(rng.next() * idx.length)]!;
+        if (predicted[i] === truth[i]) hit++;
+      }
+      recall += hit / idx.length;
+    }
+    uas[d] = present.length ? recall / present.length : 0;
+  }
+  const observed = expectedCalibrationError(
+    confidence,
+    Array.from(predicted, (p, i) => p === truth[i]),
+    bins,
+  );
+  const eces = new Float64Array(draws);
+  const correct = new Array<boolean>(n);
+  let atLeast = 0;
+  for (let d = 0; d < draws; d++) {
+    for (let i = 0; i < n; i++) correct[i] = rng.next() < confidence[i]!;
+    eces[d] = expectedCalibrationError(confidence, correct, bins);
+    if (eces[d]! >= observed - 1e-12) atLeast++;
+  }
+  uas.sort();
+  eces.sort();
+  const q = (a: Float64Array, p: number) =>
+    a[Math.min(a.length - 1, Math.max(0, Math.round(p * (a.length - 1))))]!;
+  return {
+    uaCi95: [q(uas, 0.025), q(uas, 0.975)],
+    eceIfCalibrated: { mean: eces.reduce((a, b) => a + b, 0) / draws, p95: q(eces, 0.95) },
+    eceP: atLeast / draws,
+    draws,
   };
 }
 

@@ -12,7 +12,10 @@ import type { Metrics } from './metrics.ts';
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function metricRows(name: string, m: Metrics): string {
-  return `| ${name} | ${m.n} | ${m.ua.toFixed(3)} | ${m.wa.toFixed(3)} | ${m.macroF1.toFixed(3)} | ${m.ece.toFixed(3)} |`;
+  const u = m.uncertainty;
+  const ci = u ? `${u.uaCi95[0].toFixed(3)}-${u.uaCi95[1].toFixed(3)}` : '-';
+  const floor = u ? `${u.eceIfCalibrated.mean.toFixed(3)} (p95 ${u.eceIfCalibrated.p95.toFixed(3)})` : '-';
+  return `| ${name} | ${m.n} | ${m.ua.toFixed(3)} | ${ci} | ${m.wa.toFixed(3)} | ${m.macroF1.toFixed(3)} | ${m.ece.toFixed(3)} | ${floor} |`;
 }
 
 /** The console summary: overall and per-corpus metrics and per-class recall. */
@@ -21,10 +24,13 @@ export function formatTable(r: EvaluationResult, ctx: { split: string; sources: 
     `model ${r.model}, split ${ctx.split}, adaptation ${r.adapt}, channel ${r.channel}`,
     `clips scored ${r.n}, skipped (label not in model) ${r.skipped}, no speech found ${r.noSpeech}`,
     '',
-    '| set | clips | UA | WA | macro-F1 | ECE |',
-    '|---|---|---|---|---|---|',
+    '| set | clips | UA | UA 95% CI | WA | macro-F1 | ECE | ECE if calibrated |',
+    '|---|---|---|---|---|---|---|---|',
     metricRows('all', r),
     ...Object.entries(r.byCorpus).map(([c, m]) => metricRows(c, m)),
+    '',
+    'UA 95% CI: stratified bootstrap over clips. ECE if calibrated: the ECE a perfectly calibrated',
+    'model with these confidences shows on this many clips by chance (mean, 95th percentile).',
     '',
     '| class | support | recall | precision | F1 |',
     '|---|---|---|---|---|',
