@@ -220,12 +220,11 @@ Reports with confusion matrices and reliability diagrams: \`report/\`.
   emotion in real calls is subtler, often mixed, and mostly neutral; expect lower accuracy there.
 - The first seconds of a stream are normalised mostly by the training prior; accuracy improves as
   the session accumulates the speaker's speech (compare the session and cold columns).
-- Languages: English and German only. Other languages and accents are untested.
-- Channels (see the channel table): level is an emotion cue in natural recordings (RAVDESS: angry
-  ~14 dB above neutral) and inverted in per-file normalised ones (EmoDB's angry files are its
-  quietest on average), so audio whose level was normalised per clip or by gain control, and
-  telephone audio, lose accuracy. \`train --level-robust\` trains on clips whose level was
-  normalised or changed (see models/experiments/README.md for what it costs elsewhere).
+- Languages and recording styles: English and German only; other languages and accents are
+  untested. Expect a large drop on a corpus unlike the training data: on this data, a model trained
+  on one of the two corpora scores far lower on the other than within it (leave-one-corpus-out,
+  \`models/experiments/loco.sh\`: UA 0.25 to 0.37 on the other corpus against 0.54 to 0.81 on unseen speakers of its own).
+- Channels (see the channel table): ${levelNote(config)}
 - Background noise: ${robustness(config)} Accuracy still falls with the signal-to-noise
   ratio (see the noise rows of the channel table), and calibration with it: in heavy noise the model
   is more confident than it is right, so treat its confidence there with care.
@@ -237,6 +236,16 @@ ${confusions.join('\n')}
   noise are under-represented in training (noise, reverberation and telephone channels are simulated
   by augmentation only).
 `;
+}
+
+/** What the package does about recording level, for the failure-mode list. */
+function levelNote(config: ModelConfig): string {
+  const variants = (trainingOf(config.training).t.variants as string[] | undefined) ?? [];
+  const cue =
+    "level is an emotion cue in natural recordings (RAVDESS: angry ~14 dB above neutral) and inverted in per-file normalised ones (EmoDB's angry files are its quietest on average)";
+  if (variants.some((v) => v.endsWith('-lvl')))
+    return `${cue}. This model was trained with \`--level-robust\` (every training clip peak-normalised or re-levelled within +-10 dB), so it does not rely on level: per-clip normalised audio and gain control cost it little, and natural level differences between emotions are not used either. Telephone audio loses accuracy.`;
+  return `${cue}, so audio whose level was normalised per clip or by gain control, and telephone audio, lose accuracy. \`train --level-robust\` trains on clips whose level was normalised or changed: leave-one-corpus-out it scored about 5 points higher, but it lost about 2 on this data's own channels, most in noise, where level is the cue that survives best (models/experiments/README.md, session 6).`;
 }
 
 /** What the package does against background noise, for the failure-mode list. */
