@@ -1,7 +1,7 @@
 /**
- * The shipped default model package: its config is valid, its ONNX graph runs in ONNX Runtime, it
- * agrees with its tfjs weights on 100+ real speech windows, and its model card states the numbers
- * its evaluation reports hold.
+ * The shipped model packages (the default, and the level-robust alternative): each config is valid,
+ * its ONNX graph runs in ONNX Runtime, it agrees with its tfjs weights on 100+ real speech windows,
+ * and its model card states the numbers its evaluation reports hold.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,9 +16,9 @@ import { calibratedProbs } from '@emostream/shared/model/postprocess';
 import { hasData, ravdessActorFiles } from '@emostream/shared/testing/corpus';
 import { describe, expect, it } from 'vitest';
 
-const dir = fileURLToPath(new URL('../../models/default', import.meta.url));
+describe.each(['default', 'level-robust'])('models/%s', (name) => {
+  const dir = fileURLToPath(new URL(`../../models/${name}`, import.meta.url));
 
-describe('models/default', () => {
   it('is a complete package under 20 MB with a valid config', async () => {
     let total = 0;
     for (const f of ['config.json', 'model.onnx', 'MODEL_CARD.md']) {
