@@ -244,7 +244,7 @@ function levelNote(config: ModelConfig): string {
   const cue =
     "level is an emotion cue in natural recordings (RAVDESS: angry ~14 dB above neutral) and inverted in per-file normalised ones (EmoDB's angry files are its quietest on average)";
   if (variants.some((v) => v.endsWith('-lvl')))
-    return `${cue}. This model was trained with \`--level-robust\` (every training clip peak-normalised or re-levelled within +-10 dB), so it does not rely on level: per-clip normalised audio and gain control cost it little, and natural level differences between emotions are not used either. Telephone audio loses accuracy.`;
+    return `${cue}. This model was trained with \`--level-robust\` (every training clip peak-normalised or re-levelled within +-10 dB), so it does not rely on level: per-clip normalised audio and gain control cost it little, and natural level differences between emotions are not used either, which costs it more in background noise than a level-aware model (level is the cue noise leaves intact). Telephone audio loses accuracy.`;
   return `${cue}, so audio whose level was normalised per clip or by gain control, and telephone audio, lose accuracy. \`train --level-robust\` trains on clips whose level was normalised or changed: leave-one-corpus-out it scored about 5 points higher, but it lost about 2 on this data's own channels, most in noise, where level is the cue that survives best (models/experiments/README.md, session 6).`;
 }
 
