@@ -1,13 +1,7 @@
 import numpy as np, os, re
-from proxy_models import E7, labels, load_frames, train_lr, ua
+from proxy_models import E7, clip_stats as stats, labels, load_frames, train_lr, ua
 paths,clips=load_frames('.cache/experiments/feats')
 lab,spk,corp=labels(paths)
-def stats(c):
-    # logmel 0:64, mfcc 64:104, rms 104, f0 105, vprob 106
-    e=c[:,104]; thr=np.max(e)*0.05; act=c[e>thr] if (e>thr).sum()>5 else c
-    v=act[act[:,105]>0]
-    f0=np.log(v[:,105]) if len(v)>3 else np.zeros(1)
-    return act[:,:104], f0
 def feats(norm):
     out=[]
     per=[stats(c) for c in clips]

@@ -1,5 +1,5 @@
 import numpy as np, os
-from proxy_models import fit_mlp, mlp_logits
+from proxy_models import causal_sessions, fit_mlp, mlp_logits
 exec(open('models/experiments/baseline_linear.py').read().split("for norm in ['global'")[0])
 rng=np.random.default_rng(0)
 per=[stats(c) for c in clips]
@@ -7,23 +7,7 @@ val=np.array([(c=='r' and 15<=int(s[1:])<=18) or (c=='e' and s[1:] in('11','13')
 tr_mask=~test&~val
 A=np.concatenate([p[0] for i,p in enumerate(per) if tr_mask[i]]); gmu=A.mean(0); gvar=A.var(0)
 gf0=np.concatenate([p[1] for i,p in enumerate(per) if tr_mask[i]]).mean()
-def feat(a,f0,mu,var,fmu):
-    an=(a-mu)/np.sqrt(var+1e-6); f=f0-fmu
-    q=np.percentile(an,[10,50,90],axis=0)
-    d=np.diff(an,axis=0)
-    return np.concatenate([an.mean(0),an.std(0),q.ravel(),np.abs(d).mean(0),[f.mean(),f.std(),np.percentile(f,90)-np.percentile(f,10) if len(f)>2 else 0,len(f0)/len(a)]])
-def causal(n0,reps):
-    rows=[];ix=[]
-    for rep in range(reps):
-        for s in sorted(set(spk)):
-            idx=[i for i in range(len(clips)) if spk[i]==s]; rng.shuffle(idx)
-            n=0;S=0;SS=0;fn=0;fs=0.0
-            for i in idx:
-                a,f0=per[i]; n+=len(a); S=S+a.sum(0); SS=SS+(a**2).sum(0); fn+=len(f0); fs+=f0.sum()
-                mu=(n0*gmu+S)/(n0+n); var=(n0*(gvar+gmu**2)+SS)/(n0+n)-mu**2; fmu=(n0*gf0+fs)/(n0+fn)
-                rows.append(feat(a,f0,mu,var,fmu)); ix.append(i)
-    return np.array(rows),np.array(ix)
-Ftr,itr=causal(300,4); Fte,ite=causal(300,1)
+Ftr,itr=causal_sessions(per,spk,(gmu,gvar,gf0),300,4,rng); Fte,ite=causal_sessions(per,spk,(gmu,gvar,gf0),300,1,rng)
 mu=Ftr.mean(0); sd=Ftr.std(0)+1e-6
 def prep(F): return (F-mu)/sd
 def mlp(Xtr,ytr,Xv,yv,**kw):

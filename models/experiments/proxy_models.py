@@ -1,6 +1,7 @@
 # Shared pieces of the numpy proxies (baseline_linear.py, baseline_mlp.py, channel_proxy.py,
-# pitch_channels.py): the dumped features, the corpus labels from file names, a class-weighted
-# logistic regression, an Adam-trained one-hidden-layer MLP and unweighted accuracy.
+# pitch_channels.py, sad_proxy.py): the dumped features, the corpus labels from file names, clip and
+# causal-session statistics, a class-weighted logistic regression, an Adam-trained one-hidden-layer
+# MLP and unweighted accuracy.
 import os
 import numpy as np
 
@@ -27,6 +28,38 @@ def labels(paths):
             lab.append(EMODB[b[5]]); spk.append('e'+b[:2]); corp.append('e')
     return lab,spk,corp
 
+def clip_stats(c):
+    """Active frames of a dumped clip (within 26 dB of its loudest RMS): log-mel + MFCC rows (104) and
+    log F0 of the voiced ones. Columns: logmel 0:64, mfcc 64:104, rms 104, f0 105, vprob 106."""
+    e=c[:,104]; thr=np.max(e)*0.05; act=c[e>thr] if (e>thr).sum()>5 else c
+    v=act[act[:,105]>0]
+    f0=np.log(v[:,105]) if len(v)>3 else np.zeros(1)
+    return act[:,:104], f0
+
+def session_feat(a,f0,mu,var,fmu):
+    """Functionals of a clip normalised by session statistics (mean, std, p10/50/90, mean absolute
+    change per dimension; F0 mean, std, p90-p10 range and voiced share)."""
+    an=(a-mu)/np.sqrt(var+1e-6); f=f0-fmu
+    q=np.percentile(an,[10,50,90],axis=0)
+    d=np.diff(an,axis=0)
+    return np.concatenate([an.mean(0),an.std(0),q.ravel(),np.abs(d).mean(0),[f.mean(),f.std(),np.percentile(f,90)-np.percentile(f,10) if len(f)>2 else 0,len(f0)/len(a)]])
+
+def causal_sessions(per,spk,prior,n0,reps,rng):
+    """`session_feat` rows of every clip, each speaker's clips played in a shuffled order (`reps`
+    times) with running statistics blended with `prior` = (mean, var, F0 mean) weighted `n0` frames,
+    as the server's session normaliser does; returns the rows and the clip index of each."""
+    gmu,gvar,gf0=prior
+    rows=[];ix=[]
+    for rep in range(reps):
+        for s in sorted(set(spk)):
+            idx=[i for i in range(len(per)) if spk[i]==s]; rng.shuffle(idx)
+            n=0;S=0;SS=0;fn=0;fs=0.0
+            for i in idx:
+                a,f0=per[i]; n+=len(a); S=S+a.sum(0); SS=SS+(a**2).sum(0); fn+=len(f0); fs+=f0.sum()
+                mu=(n0*gmu+S)/(n0+n); var=(n0*(gvar+gmu**2)+SS)/(n0+n)-mu**2; fmu=(n0*gf0+fs)/(n0+fn)
+                rows.append(session_feat(a,f0,mu,var,fmu)); ix.append(i)
+    return np.array(rows),np.array(ix)
+
 def train_lr(Xtr,ytr,lam=1e-2,it=3000,lr=0.1):
     """Class-weighted softmax regression on standardised inputs; returns the logit function."""
     mu=Xtr.mean(0);sd=Xtr.std(0)+1e-6; Xn=(Xtr-mu)/sd
@@ -39,13 +72,13 @@ def train_lr(Xtr,ytr,lam=1e-2,it=3000,lr=0.1):
         W-=lr*(Xn.T@p/len(ytr)+lam*W); b-=lr*p.mean(0)
     return lambda X: ((X-mu)/sd)@W+b
 
-def fit_mlp(Xtr,ytr,h=256,ep=300,lr=1e-3,drop=0.5,wd=1e-4,seed=0,after_epoch=None):
-    """Class-weighted MLP (ReLU, dropout, input noise 0.1, Adam); `after_epoch(e, params)` is called
-    after every epoch; returns the final [W1, b1, W2, b2]."""
+def fit_mlp(Xtr,ytr,h=256,ep=300,lr=1e-3,drop=0.5,wd=1e-4,seed=0,after_epoch=None,k=7):
+    """Class-weighted MLP over `k` classes (ReLU, dropout, input noise 0.1, Adam); `after_epoch(e,
+    params)` is called after every epoch; returns the final [W1, b1, W2, b2]."""
     r=np.random.default_rng(seed); d=Xtr.shape[1]
-    W1=r.normal(0,np.sqrt(2/d),(d,h));b1=np.zeros(h);W2=r.normal(0,np.sqrt(1/h),(h,7));b2=np.zeros(7)
+    W1=r.normal(0,np.sqrt(2/d),(d,h));b1=np.zeros(h);W2=r.normal(0,np.sqrt(1/h),(h,k));b2=np.zeros(k)
     params=[W1,b1,W2,b2]; m=[np.zeros_like(p) for p in params]; v=[np.zeros_like(p) for p in params]
-    cw=np.bincount(ytr,minlength=7); cw=len(ytr)/(7*np.maximum(cw,1)); t=0
+    cw=np.bincount(ytr,minlength=k); cw=len(ytr)/(k*np.maximum(cw,1)); t=0
     for e in range(ep):
         perm=r.permutation(len(ytr))
         for s in range(0,len(perm),64):

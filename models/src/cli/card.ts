@@ -238,9 +238,14 @@ ${confusions.join('\n')}
 `;
 }
 
+/** The training variants (ids such as `clean`, `phone-nz-lvl`) of a package's first member. */
+function variantsOf(config: ModelConfig): string[] {
+  return (trainingOf(config.training).t.variants as string[] | undefined) ?? [];
+}
+
 /** What the package does about recording level, for the failure-mode list. */
 function levelNote(config: ModelConfig): string {
-  const variants = (trainingOf(config.training).t.variants as string[] | undefined) ?? [];
+  const variants = variantsOf(config);
   const cue =
     "level is an emotion cue in natural recordings (RAVDESS: angry ~14 dB above neutral) and inverted in per-file normalised ones (EmoDB's angry files are its quietest on average)";
   if (variants.some((v) => v.endsWith('-lvl')))
@@ -250,7 +255,7 @@ function levelNote(config: ModelConfig): string {
 
 /** What the package does against background noise, for the failure-mode list. */
 function robustness(config: ModelConfig): string {
-  const variants = (trainingOf(config.training).t.variants as string[] | undefined) ?? [];
+  const variants = variantsOf(config);
   const parts = [
     config.statsSpeechOnly ? 'its window statistics cover the speech only, not the pauses around it' : '',
     config.features.melFloorDb

@@ -70,13 +70,8 @@ export function computeMetrics(
   const n = truth.length;
   if (probs.length !== n) throw new Error(`metrics: ${probs.length} predictions for ${n} labels`);
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const rel = Array.from({ length: bins }, (_, b) => ({
-    lo: b / bins,
-    hi: (b + 1) / bins,
-    count: 0,
-    conf: 0,
-    correct: 0,
-  }));
+  const topConfidence = new Float64Array(n);
+  const topCorrect = new Array<boolean>(n);
   let correct = 0;
   let nll = 0;
   for (let i = 0; i < n; i++) {
@@ -88,11 +83,8 @@ export function computeMetrics(
     confusion[t]![best]!++;
     if (best === t) correct++;
     nll -= Math.log(Math.max(p[t]!, 1e-12));
-    const conf = p[best]!;
-    const b = Math.min(bins - 1, Math.floor(conf * bins));
-    rel[b]!.count++;
-    rel[b]!.conf += conf;
-    if (best === t) rel[b]!.correct++;
+    topConfidence[i] = p[best]!;
+    topCorrect[i] = best === t;
   }
   const perClass: Record<string, ClassMetrics> = {};
   const present: string[] = [];
@@ -112,12 +104,13 @@ export function computeMetrics(
       f1Sum += f1;
     }
   }
+  const cal = calibrationBins(topConfidence, topCorrect, bins);
   let ece = 0;
-  const reliability: ReliabilityBin[] = rel.map((b) => {
-    const confidenceMean = b.count ? b.conf / b.count : 0;
-    const accuracy = b.count ? b.correct / b.count : 0;
-    ece += n > 0 ? (b.count / n) * Math.abs(accuracy - confidenceMean) : 0;
-    return { lo: b.lo, hi: b.hi, count: b.count, confidenceMean, accuracy };
+  const reliability: ReliabilityBin[] = Array.from(cal.count, (count, b) => {
+    const confidenceMean = count ? cal.conf[b]! / count : 0;
+    const accuracy = count ? cal.hit[b]! / count : 0;
+    ece += n > 0 ? (count / n) * Math.abs(accuracy - confidenceMean) : 0;
+    return { lo: b / bins, hi: (b + 1) / bins, count, confidenceMean, accuracy };
   });
   return {
     n,
@@ -134,6 +127,20 @@ export function computeMetrics(
   };
 }
 
+/** Per equal-width confidence bin: how many predictions, their summed confidence, how many right. */
+function calibrationBins(confidence: ArrayLike<number>, correct: ArrayLike<boolean>, bins: number) {
+  const count = new Float64Array(bins);
+  const conf = new Float64Array(bins);
+  const hit = new Float64Array(bins);
+  for (let i = 0; i < confidence.length; i++) {
+    const b = Math.min(bins - 1, Math.floor(confidence[i]! * bins));
+    count[b]!++;
+    conf[b]! += confidence[i]!;
+    if (correct[i]) hit[b]!++;
+  }
+  return { count, conf, hit };
+}
+
 /** Expected calibration error of top-class confidences against correctness, equal-width bins. */
 export function expectedCalibrationError(
   confidence: ArrayLike<number>,
@@ -141,15 +148,7 @@ export function expectedCalibrationError(
   bins = 10,
 ): number {
   const n = confidence.length;
-  const count = new Float64Array(bins);
-  const conf = new Float64Array(bins);
-  const hit = new Float64Array(bins);
-  for (let i = 0; i < n; i++) {
-    const b = Math.min(bins - 1, Math.floor(confidence[i]! * bins));
-    count[b]!++;
-    conf[b]! += confidence[i]!;
-    if (correct[i]) hit[b]!++;
-  }
+  const { count, conf, hit } = calibrationBins(confidence, correct, bins);
   let ece = 0;
   for (let b = 0; b < bins; b++) if (count[b]! > 0) ece += Math.abs(hit[b]! - conf[b]!) / n;
   return ece;
