@@ -2,6 +2,7 @@
  * Benchmark runner: `npm run bench -- <suite> [--json] [--seconds N]`. Suites print one JSON object
  * with `--json`, a readable summary otherwise. Benchmarks measure; they never fail on a figure.
  */
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { runCapacityBench } from '../load-tests/src/bench/capacity.bench.ts';
 import { runRatiosBench } from '../load-tests/src/bench/ratios.bench.ts';
@@ -12,7 +13,7 @@ import { runResampleBench } from '../shared/src/audio/resample.bench.ts';
 import { runFeatureBench } from '../shared/src/features/extractor.bench.ts';
 import { runFirstEventBench } from '../tests/src/browser/first-event.bench.ts';
 
-type SuiteOptions = { seconds?: number; duration?: string; clip?: string[] };
+type SuiteOptions = { seconds?: number; duration?: string; clip?: string[]; model?: string };
 
 const suites: Record<string, (o: SuiteOptions) => Promise<object>> = {
   features: runFeatureBench,
@@ -21,7 +22,11 @@ const suites: Record<string, (o: SuiteOptions) => Promise<object>> = {
   onnx: runOnnxBench,
   batcher: runBatcherBench,
   ratios: runRatiosBench,
-  capacity: runCapacityBench,
+  capacity: (o) =>
+    runCapacityBench({
+      duration: o.duration,
+      ...(o.model ? { server: { modelDir: resolve(process.env.INIT_CWD ?? process.cwd(), o.model) } } : {}),
+    }),
   'first-event': (o) => runFirstEventBench({ clips: o.clip ?? [] }),
 };
 
@@ -36,13 +41,19 @@ const program = new Command()
     'audio file to play as the microphone (first-event; repeatable)',
     (v: string, prev: string[] = []) => [...prev, v],
   )
+  .option('--model <dir>', 'model package the server runs (capacity; default models/default)')
   .action(async (suite: string, opts: SuiteOptions & { json?: boolean }) => {
     const run = suites[suite];
     if (!run) {
       console.error(`unknown suite '${suite}'; choose one of: ${Object.keys(suites).join(', ')}`);
       process.exit(2);
     }
-    const result = await run({ seconds: opts.seconds, duration: opts.duration, clip: opts.clip });
+    const result = await run({
+      seconds: opts.seconds,
+      duration: opts.duration,
+      clip: opts.clip,
+      model: opts.model,
+    });
     if (opts.json) console.log(JSON.stringify(result));
     else
       for (const [k, v] of Object.entries(result))

@@ -8,14 +8,19 @@
 # usage: bash models/experiments/loco.sh <out dir> <seed> [extra train flags...]
 # e.g.   bash models/experiments/loco.sh /tmp/loco/base 1
 #        bash models/experiments/loco.sh /tmp/loco/level-robust 1 --level-robust
+#        ARCH=tdnn bash models/experiments/loco.sh /tmp/loco/tdnn 1     (frame model: no --speech-only)
+#        python3 models/experiments/loco_mix.py /tmp/loco/base /tmp/loco/tdnn 1   (their mean, as a hybrid)
 # The two trainings run in parallel (one core each); ~20 min with a cold feature cache, ~6 with a warm one.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=$1 seed=$2
 shift 2
 mkdir -p "$out"
-recipe=(--arch stats-mlp --features logmel,mfcc,rms,pitch --augment 2 --augment-seed 1 --epochs 150
-  --schedule cosine --mixup 0.4 --checkpoint last --include-val --speech-only --mel-floor 35 --noisy-copies)
+arch=${ARCH:-stats-mlp}
+recipe=(--arch "$arch" --features logmel,mfcc,rms,pitch --augment 2 --augment-seed 1 --epochs 150
+  --schedule cosine --mixup 0.4 --checkpoint last --include-val --mel-floor 35 --noisy-copies)
+# Speech-only statistics are an option of the statistics model only.
+[ "$arch" = stats-mlp ] && recipe+=(--speech-only)
 for src in ravdess emodb; do
   m="$out/$src-s$seed"
   [ -f "$m/model.onnx" ] || npm run --silent train -- --data "../shared/data/$src" "${recipe[@]}" --seed "$seed" "$@" \

@@ -1,5 +1,5 @@
 /**
- * The shipped model packages (the default, and the level-robust alternative): each config is valid,
+ * The shipped model packages (the default, and the level-robust and hybrid alternatives): each config is valid,
  * its ONNX graph runs in ONNX Runtime, it agrees with its tfjs weights on 100+ real speech windows,
  * and its model card states the numbers its evaluation reports hold.
  */
@@ -16,7 +16,7 @@ import { calibratedProbs } from '@emostream/shared/model/postprocess';
 import { hasData, ravdessActorFiles } from '@emostream/shared/testing/corpus';
 import { describe, expect, it } from 'vitest';
 
-describe.each(['default', 'level-robust'])('models/%s', (name) => {
+describe.each(['default', 'level-robust', 'hybrid'])('models/%s', (name) => {
   const dir = fileURLToPath(new URL(`../../models/${name}`, import.meta.url));
 
   it('is a complete package under 20 MB with a valid config', async () => {
@@ -64,10 +64,22 @@ describe.each(['default', 'level-robust'])('models/%s', (name) => {
         : [dir];
       expect(existsSync(join(memberDirs[0]!, 'tfjs-model.json'))).toBe(true);
       const members = await Promise.all(memberDirs.map((d) => TfjsEngine.load(d, 'cpu')));
+      const size = pkg.engine.inputSize;
+      // A frames+stats input is the window (frame members read it) followed by its statistics
+      // (statistics members read those); other packages' members read the whole input.
+      const framesSize = pkg.config.window.windowFrames * pkg.config.normalizer.priorMean.length;
+      const part = (m: TfjsEngine, x: Float32Array, n: number) => {
+        if (m.inputSize === size) return x;
+        const at =
+          pkg.config.inputTransform === 'frames+stats' && m.inputSize !== framesSize ? framesSize : 0;
+        const out = new Float32Array(n * m.inputSize);
+        for (let j = 0; j < n; j++)
+          out.set(x.subarray(j * size + at, j * size + at + m.inputSize), j * m.inputSize);
+        return out;
+      };
       const tfjs = {
-        inputSize: members[0]!.inputSize,
         infer: async (x: Float32Array, n: number) => {
-          const outs = await Promise.all(members.map((m) => m.infer(x, n)));
+          const outs = await Promise.all(members.map((m) => m.infer(part(m, x, n), n)));
           return outs[0]!.map((_, i) => outs.reduce((a, o) => a + o[i]!, 0) / outs.length);
         },
         release: async () => {
@@ -83,8 +95,12 @@ describe.each(['default', 'level-robust'])('models/%s', (name) => {
         for (const r of [await a.push(samples), await a.end()]) for (const w of r.windows) windows.push(w);
       }
       expect(windows.length).toBeGreaterThanOrEqual(100);
-      const size = pkg.engine.inputSize;
-      expect(tfjs.inputSize).toBe(size);
+      const sizes = new Set(members.map((m) => m.inputSize));
+      expect([...sizes].sort((a, b) => a - b)).toEqual(
+        pkg.config.inputTransform === 'frames+stats'
+          ? [size - framesSize, framesSize].sort((a, b) => a - b)
+          : [size],
+      );
       const input = new Float32Array(windows.length * size);
       windows.forEach((w, i) => {
         modelInput(pkg.config, w, input, i * size);
@@ -105,8 +121,10 @@ describe.each(['default', 'level-robust'])('models/%s', (name) => {
       expect(maxDiff).toBeLessThanOrEqual(1e-4);
 
       // The package summarises the speech rows only, as it was trained: whatever fills a window's
-      // context rows (here: the pause around an acted utterance) does not reach the model.
+      // context rows (here: the pause around an acted utterance) does not reach its statistics
+      // (a hybrid's frame members do read the whole window).
       expect(pkg.config.statsSpeechOnly).toBe(true);
+      const statsFrom = pkg.config.inputTransform === 'frames+stats' ? framesSize : 0;
       const withContext = windows.filter(
         (w) => w.speechStart > w.padStart || w.speechEnd < w.frames - w.padEnd,
       );
@@ -121,7 +139,7 @@ describe.each(['default', 'level-robust'])('models/%s', (name) => {
         });
         const b = new Float32Array(size);
         modelInput(pkg.config, { ...w, data }, b, 0);
-        expect(Array.from(b)).toEqual(Array.from(a));
+        expect(Array.from(b.subarray(statsFrom))).toEqual(Array.from(a.subarray(statsFrom)));
       }
       await vad.release();
       await pkg.engine.release();

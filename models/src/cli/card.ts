@@ -95,6 +95,18 @@ ${(temperatureFrom.commands ?? []).join('\n')}
       ? `| ${r.corpus} | ${f3(u.uaCi95[0])}-${f3(u.uaCi95[1])} | ${f3(u.eceIfCalibrated.mean)} (${f3(u.eceIfCalibrated.p95)}) | ${u.eceP.toFixed(2)} |`
       : `| ${r.corpus} | - | - | - |`;
   });
+  // Calibration the sampling noise cannot explain (a calibrated model does as badly in under 5% of draws).
+  const miscalibrated = results.flatMap((r) => {
+    const u = r.session.uncertainty;
+    if (!u || u.eceP >= 0.05) return [];
+    const bins = r.session.reliability;
+    const n = bins.reduce((a, b) => a + b.count, 0);
+    const confidence = bins.reduce((a, b) => a + b.count * b.confidenceMean, 0) / n;
+    const way = confidence > r.session.wa ? 'over' : 'under';
+    return [
+      `- Calibration on ${r.corpus}: its ECE (${f3(r.session.ece)}) is beyond what chance gives a perfectly calibrated model on ${r.session.n} clips (p95 ${f3(u.eceIfCalibrated.p95)}); mean confidence ${f3(confidence)} against an accuracy of ${f3(r.session.wa)}, so its probabilities there are ${way}-confident.`,
+    ];
+  });
   const confusions = results.map((r) => {
     const m = r.session;
     const pairs: Array<[number, string]> = [];
@@ -129,8 +141,8 @@ ${(temperatureFrom.commands ?? []).join('\n')}
 A speech emotion classifier for the emostream service: ${config.architecture} over
 ${config.features.features.join(' + ')} features (${config.features.nMels ?? 64} mel bands, 10 ms frames) in
 windows of ${(config.window.windowFrames / 100).toFixed(1)} s cut over speech by the Silero VAD${
-    config.inputTransform === 'stats'
-      ? `, summarised per dimension (mean, std, percentiles, mean change${
+    config.inputTransform !== 'none'
+      ? `, ${config.inputTransform === 'frames+stats' ? 'the frame models reading the window frame by frame and the statistics models the window ' : ''}summarised per dimension (mean, std, percentiles, mean change${
           config.statsVoicing ? '; F0 over voiced frames only' : ''
         }${config.statsSpeechOnly ? '; over the speech rows only, not the pause around them' : ''}${
           config.statsContour
@@ -228,7 +240,7 @@ Reports with confusion matrices and reliability diagrams: \`report/\`.
 - Background noise: ${robustness(config)} Accuracy still falls with the signal-to-noise
   ratio (see the noise rows of the channel table), and calibration with it: in heavy noise the model
   is more confident than it is right, so treat its confidence there with care.
-- The largest confusions measured on the test speakers (share of the true class, session mode):
+${miscalibrated.map((l) => `${l}\n`).join('')}- The largest confusions measured on the test speakers (share of the true class, session mode):
 ${confusions.join('\n')}
 - Surprise is absent from EmoDB and boredom is not a class of ${config.labelSet}; windows are 3 s, so an
   emotion shorter than about a second may be diluted.

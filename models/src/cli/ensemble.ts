@@ -2,7 +2,8 @@
  * `npm run ensemble -- --model <dir> --model <dir>... --data <corpus folder>... --out <dir>`
  *
  * Merges trained model packages (same features, windows, normaliser and classes) into one package
- * whose ONNX graph averages their logits, then fits its temperature on the validation speakers
+ * whose ONNX graph averages their logits (frame models and statistics models together read the
+ * window followed by its statistics, `inputTransform: frames+stats`), then fits its temperature on the validation speakers
  * through the server's pipeline. Members trained on the validation speakers too (`train
  * --include-val`) cannot be calibrated there: give `--temperature-from <package>`, an ensemble of
  * the same recipe trained without them (its temperature, held-out figures and commands are
@@ -11,7 +12,7 @@
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyzeSamples } from '@emostream/server/core/clip-analysis';
-import { loadModelPackage } from '@emostream/server/engine/model-package';
+import { loadModelPackage, modelInputShape } from '@emostream/server/engine/model-package';
 import { SileroVad } from '@emostream/server/vad/silero';
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
@@ -22,7 +23,7 @@ import { getLabelSet } from '../corpora/labels.ts';
 import { officialSplit } from '../corpora/split.ts';
 import { speakerSessions } from '../eval/evaluate.ts';
 import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
-import { ensembleOnnx } from '../export/ensemble.ts';
+import { type EnsembleOptions, ensembleOnnx } from '../export/ensemble.ts';
 import { progress } from '../util/progress.ts';
 import { collect, loadCorpora, userPath } from './common.ts';
 
@@ -77,33 +78,50 @@ const program = new Command()
       throw new Error(
         'members were trained on the validation speakers (--include-val): a temperature fitted there would be overconfident; give --temperature-from or --temperature',
       );
-    const shared = [
-      'classes',
-      'features',
-      'window',
-      'normalizer',
-      'vad',
-      'labelSet',
-      'inputTransform',
-      'statsGate',
-      'statsVoicing',
-      'statsContour',
-      'statsSpeechOnly',
-    ] as const;
+    const common = ['classes', 'features', 'window', 'normalizer', 'vad', 'labelSet'] as const;
+    const statsKeys = ['statsGate', 'statsVoicing', 'statsContour', 'statsSpeechOnly'] as const;
+    type Key = (typeof common)[number] | (typeof statsKeys)[number];
     // Features are compared resolved, so a package written before an option existed (which then
-    // means its default) matches one that spells the default out.
-    const canonical = (c: (typeof configs)[number], k: (typeof shared)[number]) =>
+    // means its default) matches one that spells its default out.
+    const canonical = (c: (typeof configs)[number], k: Key) =>
       JSON.stringify(k === 'features' ? resolveFeatureOptions(c.features as Partial<FeatureOptions>) : c[k]);
-    const same = (k: (typeof shared)[number]) =>
-      configs.every((c) => canonical(c, k) === canonical(first, k));
-    for (const k of shared) {
-      if (!same(k))
+    const sameIn = (list: typeof configs, k: Key) =>
+      list.every((c) => canonical(c, k) === canonical(list[0]!, k));
+    for (const k of common) {
+      if (!sameIn(configs, k))
         throw new Error(`members differ in '${k}': only models trained on the same inputs can be ensembled`);
+    }
+    if (configs.some((c) => c.inputTransform === 'frames+stats'))
+      throw new Error('a member reads frames+stats already: give its own members instead');
+    // Frame models and statistics models together read the window followed by its statistics, each
+    // member its own part; statistics members must agree on what the statistics are.
+    const statsMembers = configs.filter((c) => c.inputTransform === 'stats');
+    for (const k of statsKeys) {
+      if (!sameIn(statsMembers, k))
+        throw new Error(`members differ in '${k}': their window statistics differ`);
+    }
+    const hybrid = statsMembers.length > 0 && statsMembers.length < configs.length;
+    const statsTemplate = statsMembers[0] ?? first;
+    let slices: EnsembleOptions['slices'];
+    if (hybrid) {
+      const framesShape = modelInputShape({ ...first, inputTransform: 'none' });
+      const statsShape = modelInputShape(statsTemplate);
+      const framesSize = framesShape[0]! * framesShape[1]!;
+      const size = framesSize + statsShape[0]!;
+      slices = {
+        size,
+        members: configs.map((c) =>
+          c.inputTransform === 'stats'
+            ? { start: framesSize, end: size, shape: statsShape }
+            : { start: 0, end: framesSize, shape: framesShape },
+        ),
+      };
     }
     const onnx = ensembleOnnx(
       await Promise.all(
         dirs.map(async (d, i) => new Uint8Array(await readFile(join(d, configs[i]!.onnx.file)))),
       ),
+      slices ? { slices } : {},
     );
     const out = userPath(opts.out);
     await mkdir(out, { recursive: true });
@@ -116,6 +134,12 @@ const program = new Command()
     }
     const config = {
       ...first,
+      ...(hybrid
+        ? {
+            inputTransform: 'frames+stats' as const,
+            ...Object.fromEntries(statsKeys.map((k) => [k, statsTemplate[k]])),
+          }
+        : {}),
       id: opts.name ?? `ensemble-${configs.map((c) => c.id).join('+')}`,
       createdAt: new Date().toISOString(),
       architecture: `ensemble(${configs.map((c) => c.architecture).join(', ')})`,

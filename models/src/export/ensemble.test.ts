@@ -41,6 +41,58 @@ describe('ensembleOnnx', () => {
     await session.release();
   });
 
+  it('feeds a frame model and a statistics model their own slices of one flat input', async () => {
+    await tf.setBackend('cpu');
+    const base = { frames: 20, dim: 8, classes: 4, width: 0.25, dropout: 0, l2: 0 };
+    const frames = buildModel('tdnn', { ...base, seed: 1 });
+    const stats = buildModel('stats-mlp', { ...base, seed: 2, statsSize: 12 });
+    for (const layer of stats.layers) {
+      if (layer.getClassName() !== 'BatchNormalization') continue;
+      layer.setWeights(layer.getWeights().map((w, i) => tf.randomUniform(w.shape, 0.2, 1, 'float32', i)));
+    }
+    const size = 20 * 8 + 12;
+    const bytes = ensembleOnnx([exportOnnx(frames), exportOnnx(stats)], {
+      slices: {
+        size,
+        members: [
+          { start: 0, end: 160, shape: [20, 8] },
+          { start: 160, end: size, shape: [12] },
+        ],
+      },
+    });
+    const session = await ort.InferenceSession.create(bytes);
+    expect(session.inputNames).toEqual(['features']);
+    for (const n of [1, 5]) {
+      const x = tf.randomNormal([n, size], 0, 1, 'float32', 7);
+      const [f, s] = tf.split(x, [160, 12], 1) as [tf.Tensor, tf.Tensor];
+      const a = frames.predict(f.reshape([n, 20, 8])) as tf.Tensor;
+      const expected = tf.div(tf.add(a, stats.predict(s) as tf.Tensor), 2).dataSync();
+      const out = await session.run({
+        features: new ort.Tensor('float32', x.dataSync() as Float32Array, [n, size]),
+      });
+      const got = out.logits!.data as Float32Array;
+      expect(got.length).toBe(n * 4);
+      for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(expected[i]!, 4);
+    }
+    await session.release();
+    expect(() =>
+      ensembleOnnx([exportOnnx(frames), exportOnnx(stats)], {
+        slices: { size, members: [{ start: 0, end: 160, shape: [20, 8] }] },
+      }),
+    ).toThrow(/2 models but 1 input slices/);
+    expect(() =>
+      ensembleOnnx([exportOnnx(frames), exportOnnx(stats)], {
+        slices: {
+          size,
+          members: [
+            { start: 0, end: 160, shape: [20, 8] },
+            { start: 160, end: size, shape: [13] },
+          ],
+        },
+      }),
+    ).toThrow(/member 1 reads \[160, 172\) of 172 as \[13\]/);
+  });
+
   it('needs two models with the shared input and output', () => {
     const a = buildModel('vgg2d', {
       frames: 50,

@@ -147,6 +147,17 @@ describe('exportOnnx parity with tfjs on random windows', () => {
     await expectParity(model, exportOnnx(model), 13);
   });
 
+  it('tdnn (300 x 107, width 0.25): Conv1D stack, mean and max pooling over time', async () => {
+    const model = buildModel('tdnn', { ...base, frames: 300, dim: 107 });
+    perturb(model, 5);
+    const bytes = exportOnnx(model);
+    const ops = opTypes(bytes);
+    expect(ops.filter((op) => op === 'Conv')).toHaveLength(3);
+    expect(ops).toContain('ReduceMean');
+    expect(ops).toContain('ReduceMax');
+    await expectParity(model, bytes, 15);
+  });
+
   it('keeps BatchNormalization as Mul + Add when folding is off', async () => {
     const model = buildModel('cnn-lstm', { ...base, frames: 100, dim: 64 });
     perturb(model, 4);

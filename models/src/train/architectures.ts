@@ -12,6 +12,9 @@
  * Dropout layers take no seed on purpose: tfjs draws a seeded layer's mask from the same seed at
  * every call, i.e. it would drop the same units at every step. Masks come from tfjs's global
  * randomness instead, which the trainer makes reproducible (see `seededRandom` in trainer.ts).
+ * - `tdnn`: a time-delay network (Conv1D over frames, as in x-vector emotion models) whose learnt frame
+ *   features are pooled over the window (mean and max), then an MLP: `stats-mlp` with the
+ *   statistics learnt rather than fixed.
  * - `stats-mlp`: an MLP over the window's per-dimension statistics (`analysis/window-stats.ts`,
  *   computed by the pipeline, input `[batch, 6 * dim]`); the seeds' utterance-level feature
  *   approach, and on this data the strongest of the four for the training time we have.
@@ -19,7 +22,7 @@
 import { WINDOW_STATS } from '@emostream/shared/analysis/window-stats';
 import * as tf from '@tensorflow/tfjs';
 
-export const ARCHITECTURES = ['vgg2d', 'crnn-attn', 'cnn-lstm', 'stats-mlp'] as const;
+export const ARCHITECTURES = ['vgg2d', 'crnn-attn', 'cnn-lstm', 'tdnn', 'stats-mlp'] as const;
 export type ArchitectureName = (typeof ARCHITECTURES)[number];
 
 export interface ArchitectureOptions {
@@ -151,6 +154,54 @@ function cnnLstm(o: ArchitectureOptions): tf.LayersModel {
   return tf.model({ inputs: input, outputs: logits, name: 'cnn-lstm' });
 }
 
+function tdnn(o: ArchitectureOptions): tf.LayersModel {
+  const input = tf.input({ shape: [o.frames, o.dim], name: 'features' });
+  const w = (n: number) => Math.max(4, Math.round(n * o.width));
+  const layer = (x: tf.SymbolicTensor, filters: number, kernelSize: number, i: number) => {
+    x = tf.layers
+      .conv1d({
+        filters,
+        kernelSize,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: tf.initializers.heNormal({ seed: o.seed + i }),
+        kernelRegularizer: reg(o),
+      })
+      .apply(x) as tf.SymbolicTensor;
+    x = tf.layers.batchNormalization({ momentum: 0.9 }).apply(x) as tf.SymbolicTensor;
+    return tf.layers.reLU().apply(x) as tf.SymbolicTensor;
+  };
+  // Frame context grows 5 -> 14 -> 32 frames (about 0.3 s at a 10 ms hop). Pooling, not dilation:
+  // tfjs has no gradient for dilated convolutions.
+  let x = layer(input, w(64), 5, 0);
+  x = tf.layers.maxPooling1d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
+  x = layer(x, w(128), 3, 1);
+  x = tf.layers.maxPooling1d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: o.dropout / 3 }).apply(x) as tf.SymbolicTensor;
+  x = layer(x, w(128), 3, 2);
+  const avg = tf.layers.globalAveragePooling1d({}).apply(x) as tf.SymbolicTensor;
+  const max = tf.layers.globalMaxPooling1d({}).apply(x) as tf.SymbolicTensor;
+  x = tf.layers.concatenate().apply([avg, max]) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: o.dropout }).apply(x) as tf.SymbolicTensor;
+  x = tf.layers
+    .dense({
+      units: w(128),
+      activation: 'relu',
+      kernelInitializer: tf.initializers.heNormal({ seed: o.seed + 5 }),
+      kernelRegularizer: reg(o),
+    })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers.dropout({ rate: o.dropout / 2 }).apply(x) as tf.SymbolicTensor;
+  const logits = tf.layers
+    .dense({
+      units: o.classes,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 6 }),
+      name: 'logits',
+    })
+    .apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: 'tdnn' });
+}
+
 function statsMlp(o: ArchitectureOptions): tf.LayersModel {
   const input = tf.input({ shape: [o.statsSize ?? WINDOW_STATS.length * o.dim], name: 'features' });
   let x = tf.layers.batchNormalization({ momentum: 0.9 }).apply(input) as tf.SymbolicTensor;
@@ -183,6 +234,8 @@ export function buildModel(name: ArchitectureName, o: ArchitectureOptions): tf.L
       return crnnAttn(o);
     case 'cnn-lstm':
       return cnnLstm(o);
+    case 'tdnn':
+      return tdnn(o);
     case 'stats-mlp':
       return statsMlp(o);
   }

@@ -42,15 +42,32 @@ export function statsOptionsOf(config: ModelConfig): StatsOptions {
   };
 }
 
-/** The network input of one window: the window itself or its statistics (`config.inputTransform`). */
+/**
+ * The network input of one window (`config.inputTransform`): the window itself, its statistics, or
+ * the window followed by its statistics.
+ */
 export function modelInput(config: ModelConfig, w: FeatureWindow, out: Float32Array, offset: number): void {
-  if (config.inputTransform === 'stats') {
+  if (config.inputTransform !== 'stats') out.set(w.data, offset);
+  if (config.inputTransform !== 'none') {
     const dim = config.normalizer.priorMean.length;
     const stats = statsOptionsOf(config);
     const { skipStart, skipEnd } = statsSpan(w, stats);
-    windowStats(w.data, w.frames, dim, skipStart, skipEnd, out, offset, stats);
-  } else {
-    out.set(w.data, offset);
+    const at = config.inputTransform === 'stats' ? offset : offset + w.frames * dim;
+    windowStats(w.data, w.frames, dim, skipStart, skipEnd, out, at, stats);
+  }
+}
+
+/** The shape of one window's network input, batch axis excluded. */
+export function modelInputShape(config: ModelConfig): number[] {
+  const dim = config.normalizer.priorMean.length;
+  const frames = config.window.windowFrames;
+  switch (config.inputTransform) {
+    case 'stats':
+      return [windowStatsSize(dim, statsOptionsOf(config))];
+    case 'frames+stats':
+      return [frames * dim + windowStatsSize(dim, statsOptionsOf(config))];
+    case 'none':
+      return [frames, dim];
   }
 }
 
@@ -75,10 +92,7 @@ export async function loadModelPackage(
     frames: config.window.windowFrames,
     dim: config.normalizer.priorMean.length,
     classes: config.classes.length,
-    inputShape:
-      config.inputTransform === 'stats'
-        ? [windowStatsSize(config.normalizer.priorMean.length, statsOptionsOf(config))]
-        : [config.window.windowFrames, config.normalizer.priorMean.length],
+    inputShape: modelInputShape(config),
   });
   return { dir: abs, config, engine: eng, analyzer: analyzerConfigOf(config) };
 }

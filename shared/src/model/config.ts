@@ -59,10 +59,12 @@ export const modelConfigSchema = z.object({
     priorFrames: z.number().min(0),
   }),
   /**
-   * What the network reads: the normalised window itself (`none`) or its per-dimension statistics
-   * (`stats`, see `analysis/window-stats.ts`), computed in the pipeline before inference.
+   * What the network reads: the normalised window itself (`none`), its per-dimension statistics
+   * (`stats`, see `analysis/window-stats.ts`, computed in the pipeline before inference), or both
+   * (`frames+stats`: the window's frames row by row, then its statistics, in one flat vector; an
+   * ensemble whose members read one or the other slices its part out inside the graph).
    */
-  inputTransform: z.enum(['none', 'stats']).default('none'),
+  inputTransform: z.enum(['none', 'stats', 'frames+stats']).default('none'),
   /** Loudness gate of the `stats` transform (see `StatsGate`); absent = every frame counts. */
   statsGate: z
     .object({
