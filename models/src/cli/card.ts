@@ -269,7 +269,11 @@ function levelNote(config: ModelConfig): string {
 function robustness(config: ModelConfig): string {
   const variants = variantsOf(config);
   const parts = [
-    config.statsSpeechOnly ? 'its window statistics cover the speech only, not the pauses around it' : '',
+    config.statsSpeechOnly
+      ? config.inputTransform === 'frames+stats'
+        ? "its statistics models' window statistics cover the speech only, not the pauses around it (its frame models read the whole window)"
+        : 'its window statistics cover the speech only, not the pauses around it'
+      : '',
     config.features.melFloorDb
       ? `its log-mel bands are floored ${config.features.melFloorDb} dB below each frame's loudest band`
       : '',
