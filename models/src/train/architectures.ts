@@ -68,24 +68,58 @@ function vgg2d(o: ArchitectureOptions): tf.LayersModel {
   const avg = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
   const max = tf.layers.globalMaxPooling2d({}).apply(x) as tf.SymbolicTensor;
   x = tf.layers.concatenate().apply([avg, max]) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: o.dropout }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: pooledHead(x, 64, o, 10), name: 'vgg2d' });
+}
+
+/**
+ * The classifier on pooled features: dropout, a ReLU layer of `units` (initialiser seed
+ * `o.seed + seed`), half the dropout, then the logits (seed `o.seed + seed + 1`).
+ */
+function pooledHead(
+  pooled: tf.SymbolicTensor,
+  units: number,
+  o: ArchitectureOptions,
+  seed: number,
+): tf.SymbolicTensor {
+  let x = tf.layers.dropout({ rate: o.dropout }).apply(pooled) as tf.SymbolicTensor;
   x = tf.layers
     .dense({
-      units: 64,
+      units,
       activation: 'relu',
-      kernelInitializer: tf.initializers.heNormal({ seed: o.seed + 10 }),
+      kernelInitializer: tf.initializers.heNormal({ seed: o.seed + seed }),
       kernelRegularizer: reg(o),
     })
     .apply(x) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: o.dropout / 2 }).apply(x) as tf.SymbolicTensor;
-  const logits = tf.layers
+  return tf.layers
     .dense({
       units: o.classes,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 11 }),
+      kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + seed + 1 }),
       name: 'logits',
     })
     .apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits, name: 'vgg2d' });
+}
+
+/** Conv1D ('same', no bias, initialiser seed `o.seed + i`), batch norm, ReLU. */
+function convBnRelu1d(
+  x: tf.SymbolicTensor,
+  filters: number,
+  kernelSize: number,
+  o: ArchitectureOptions,
+  i: number,
+): tf.SymbolicTensor {
+  x = tf.layers
+    .conv1d({
+      filters,
+      kernelSize,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: tf.initializers.heNormal({ seed: o.seed + i }),
+      kernelRegularizer: reg(o),
+    })
+    .apply(x) as tf.SymbolicTensor;
+  x = tf.layers.batchNormalization({ momentum: 0.9 }).apply(x) as tf.SymbolicTensor;
+  return tf.layers.reLU().apply(x) as tf.SymbolicTensor;
 }
 
 function convBlock1d(
@@ -94,18 +128,7 @@ function convBlock1d(
   o: ArchitectureOptions,
   i: number,
 ): tf.SymbolicTensor {
-  x = tf.layers
-    .conv1d({
-      filters,
-      kernelSize: 5,
-      padding: 'same',
-      useBias: false,
-      kernelInitializer: tf.initializers.heNormal({ seed: o.seed + i }),
-      kernelRegularizer: reg(o),
-    })
-    .apply(x) as tf.SymbolicTensor;
-  x = tf.layers.batchNormalization({ momentum: 0.9 }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers.reLU().apply(x) as tf.SymbolicTensor;
+  x = convBnRelu1d(x, filters, 5, o, i);
   x = tf.layers.maxPooling1d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
   return tf.layers.dropout({ rate: o.dropout / 2 }).apply(x) as tf.SymbolicTensor;
 }
@@ -157,49 +180,18 @@ function cnnLstm(o: ArchitectureOptions): tf.LayersModel {
 function tdnn(o: ArchitectureOptions): tf.LayersModel {
   const input = tf.input({ shape: [o.frames, o.dim], name: 'features' });
   const w = (n: number) => Math.max(4, Math.round(n * o.width));
-  const layer = (x: tf.SymbolicTensor, filters: number, kernelSize: number, i: number) => {
-    x = tf.layers
-      .conv1d({
-        filters,
-        kernelSize,
-        padding: 'same',
-        useBias: false,
-        kernelInitializer: tf.initializers.heNormal({ seed: o.seed + i }),
-        kernelRegularizer: reg(o),
-      })
-      .apply(x) as tf.SymbolicTensor;
-    x = tf.layers.batchNormalization({ momentum: 0.9 }).apply(x) as tf.SymbolicTensor;
-    return tf.layers.reLU().apply(x) as tf.SymbolicTensor;
-  };
   // Frame context grows 5 -> 14 -> 32 frames (about 0.3 s at a 10 ms hop). Pooling, not dilation:
   // tfjs has no gradient for dilated convolutions.
-  let x = layer(input, w(64), 5, 0);
+  let x = convBnRelu1d(input, w(64), 5, o, 0);
   x = tf.layers.maxPooling1d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
-  x = layer(x, w(128), 3, 1);
+  x = convBnRelu1d(x, w(128), 3, o, 1);
   x = tf.layers.maxPooling1d({ poolSize: 2 }).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dropout({ rate: o.dropout / 3 }).apply(x) as tf.SymbolicTensor;
-  x = layer(x, w(128), 3, 2);
+  x = convBnRelu1d(x, w(128), 3, o, 2);
   const avg = tf.layers.globalAveragePooling1d({}).apply(x) as tf.SymbolicTensor;
   const max = tf.layers.globalMaxPooling1d({}).apply(x) as tf.SymbolicTensor;
   x = tf.layers.concatenate().apply([avg, max]) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: o.dropout }).apply(x) as tf.SymbolicTensor;
-  x = tf.layers
-    .dense({
-      units: w(128),
-      activation: 'relu',
-      kernelInitializer: tf.initializers.heNormal({ seed: o.seed + 5 }),
-      kernelRegularizer: reg(o),
-    })
-    .apply(x) as tf.SymbolicTensor;
-  x = tf.layers.dropout({ rate: o.dropout / 2 }).apply(x) as tf.SymbolicTensor;
-  const logits = tf.layers
-    .dense({
-      units: o.classes,
-      kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 6 }),
-      name: 'logits',
-    })
-    .apply(x) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits, name: 'tdnn' });
+  return tf.model({ inputs: input, outputs: pooledHead(x, w(128), o, 5), name: 'tdnn' });
 }
 
 function statsMlp(o: ArchitectureOptions): tf.LayersModel {
