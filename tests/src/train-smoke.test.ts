@@ -1,16 +1,17 @@
 /**
  * The model workflow end to end, as a user runs it: `npm run train` on real corpora writes a model
  * package (a tiny smoke model here: one speaker's clips, one epoch, a quarter-width network), and
- * `npm run evaluate` scores it through the server's pipeline and writes JSON and a report.
+ * `npm run evaluate` scores it through the server's pipeline and writes JSON and a report. And the
+ * README's own-data route: a CSV manifest with no validation speakers named trains too.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseModelConfig } from '@emostream/shared/model/config';
-import { hasData } from '@emostream/shared/testing/corpus';
+import { hasData, ravdessActorFiles } from '@emostream/shared/testing/corpus';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -91,5 +92,75 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     expect(existsSync(join(tmp, 'report', 'report.md'))).toBe(true);
     expect(existsSync(join(tmp, 'report', 'confusion.png'))).toBe(true);
     expect(existsSync(join(tmp, 'report', 'reliability.png'))).toBe(true);
+  }, 600_000);
+
+  it('trains on a CSV manifest as the README shows, holding out validation speakers automatically', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'emostream-manifest-'));
+    const out = join(tmp, 'pkg');
+    const env = { ...process.env, INIT_CWD: root };
+    // Five RAVDESS actors as "my data": speaker names of the user's choosing, paths relative to the CSV.
+    const labels: Record<string, string> = { '01': 'neutral', '03': 'happy', '04': 'sad', '05': 'angry' };
+    const rows = ['path,label,speaker'];
+    for (const actor of [1, 2, 3, 4, 5]) {
+      for (const f of ravdessActorFiles(actor)) {
+        const emotion = basename(f).split('-')[2] ?? '';
+        const label = labels[emotion];
+        if (label) rows.push(`${relative(tmp, f)},${label},agent-${actor}`);
+      }
+    }
+    const csv = join(tmp, 'my-calls.csv');
+    writeFileSync(csv, `${rows.join('\n')}\n`);
+    const train = await run(
+      tsx,
+      [
+        'models/src/cli/train.ts',
+        '--manifest',
+        csv,
+        '--label-set',
+        'valence3',
+        '--out',
+        out,
+        '--epochs',
+        '1',
+        '--arch',
+        'stats-mlp',
+        '--augment',
+        '0',
+        '--backend',
+        'wasm',
+        '--cache',
+        join(tmp, 'cache'),
+      ],
+      { cwd: root, env, maxBuffer: 1 << 24 },
+    );
+    // 5 speakers: one (20%, rounded up) is held out for validation, and the log names it.
+    const named = /validation speakers chosen automatically \(20% of speakers\): (manifest:agent-\d)/.exec(
+      train.stderr,
+    );
+    expect(named, train.stderr).not.toBeNull();
+    const config = parseModelConfig(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')));
+    expect(config.classes).toEqual(['negative', 'neutral', 'positive']);
+    expect(config.training?.valSpeakers).toEqual([named?.[1]]);
+    const json = join(tmp, 'val.json');
+    await run(
+      tsx,
+      [
+        'models/src/cli/evaluate.ts',
+        '--model',
+        out,
+        '--manifest',
+        csv,
+        '--split',
+        'val',
+        '--json',
+        json,
+        '--quiet',
+      ],
+      { cwd: root, env, maxBuffer: 1 << 24 },
+    );
+    const result = JSON.parse(readFileSync(json, 'utf8'));
+    // `evaluate --split val` picks the same speaker as training did.
+    const speakers = new Set(result.predictions.map((p: { speaker: string }) => p.speaker));
+    expect([...speakers]).toEqual([named?.[1]]);
   }, 600_000);
 });

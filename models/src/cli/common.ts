@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { loadManifest } from '../corpora/manifest.ts';
 import { scanCorpus } from '../corpora/scan.ts';
+import { parseSpeakerList, type ResolvedSplit, resolveSplitOptions } from '../corpora/split.ts';
 import type { CorpusItem, CorpusName, RejectedFile } from '../corpora/types.ts';
 
 /** npm runs scripts in the package folder; `INIT_CWD` is where the user typed the command. */
@@ -48,4 +49,27 @@ export async function loadCorpora(
 /** Collects a repeatable option. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** Help of the `--val-speakers` / `--test-speakers` options every split-aware command takes. */
+export const SPEAKER_OPTION_HELP = {
+  val: 'validation speakers, comma-separated, repeatable (corpus:id or id, e.g. manifest:ann or ravdess:11); replaces the official validation speakers of their corpus (a manifest without them gets 20% of its speakers automatically)',
+  test: "test speakers, comma-separated, repeatable; added to their corpus's official test speakers",
+} as const;
+
+/**
+ * The split of `items` under the user's `--val-speakers` / `--test-speakers`, its decisions
+ * written to `log` (so a run's log says which speakers were held out).
+ */
+export function splitOptionsFromFlags(
+  items: readonly CorpusItem[],
+  flags: { valSpeakers?: string[]; testSpeakers?: string[] },
+  log: (line: string) => void = () => {},
+): ResolvedSplit {
+  const resolved = resolveSplitOptions(items, {
+    val: parseSpeakerList(flags.valSpeakers),
+    test: parseSpeakerList(flags.testSpeakers),
+  });
+  for (const note of resolved.notes) log(`split: ${note}`);
+  return resolved;
 }

@@ -25,13 +25,15 @@ import { speakerSessions } from '../eval/evaluate.ts';
 import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
 import { type EnsembleOptions, ensembleOnnx } from '../export/ensemble.ts';
 import { progress } from '../util/progress.ts';
-import { collect, loadCorpora, userPath } from './common.ts';
+import { collect, loadCorpora, SPEAKER_OPTION_HELP, splitOptionsFromFlags, userPath } from './common.ts';
 
 const program = new Command()
   .name('ensemble')
   .requiredOption('--model <dir>', 'member model package (repeatable, at least two)', collect, [])
   .option('--data <dir>', 'corpus folder with the validation speakers (repeatable)', collect, [])
   .option('--manifest <csv>', 'manifest with validation speakers (repeatable)', collect, [])
+  .option('--val-speakers <ids>', SPEAKER_OPTION_HELP.val, collect)
+  .option('--test-speakers <ids>', SPEAKER_OPTION_HELP.test, collect)
   .requiredOption('--out <dir>', 'ensemble package folder to write')
   .option('--name <id>', 'model id')
   .option('--seed <n>', 'session order seed', Number, 1)
@@ -158,7 +160,8 @@ const program = new Command()
     const pkg = await loadModelPackage(out);
     const corpora = await loadCorpora(opts.data, opts.manifest);
     const labelSet = getLabelSet(first.labelSet);
-    const val = officialSplit(corpora.items).val.filter((it) => {
+    const splitOptions = splitOptionsFromFlags(corpora.items, opts, (l) => process.stderr.write(`${l}\n`));
+    const val = officialSplit(corpora.items, splitOptions.options).val.filter((it) => {
       const m = labelSet.map(it.label);
       return m !== null && first.classes.includes(m);
     });

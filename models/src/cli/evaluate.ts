@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { loadModelPackage } from '@emostream/server/engine/model-package';
 import { SileroVad } from '@emostream/server/vad/silero';
 import { Command } from 'commander';
-import { splitOf } from '../corpora/split.ts';
+import { officialSplit, type SplitName } from '../corpora/split.ts';
 import type { CorpusName } from '../corpora/types.ts';
 import { CHANNEL_HELP, parseChannel } from '../eval/channel.ts';
 import { evaluateModel } from '../eval/evaluate.ts';
 import { formatTable, writeEvaluationReport } from '../eval/report.ts';
-import { collect, loadCorpora, userPath } from './common.ts';
+import { collect, loadCorpora, SPEAKER_OPTION_HELP, splitOptionsFromFlags, userPath } from './common.ts';
 
 const program = new Command()
   .name('evaluate')
@@ -26,6 +26,8 @@ const program = new Command()
   .option('--manifest <csv>', 'CSV manifest path,label,speaker (repeatable)', collect, [])
   .option('--corpus <name>', 'corpus naming convention, when it cannot be recognised from file names')
   .option('--split <name>', 'test | val | train | all (default: test for corpora, all for manifests)')
+  .option('--val-speakers <ids>', SPEAKER_OPTION_HELP.val, collect)
+  .option('--test-speakers <ids>', SPEAKER_OPTION_HELP.test, collect)
   .option(
     '--adapt <mode>',
     "session: a speaker's clips share normalisation as in one call; none: every clip cold",
@@ -48,7 +50,13 @@ const program = new Command()
     const channel = parseChannel(opts.channel);
     const pkg = await loadModelPackage(userPath(opts.model));
     const corpora = await loadCorpora(opts.data, opts.manifest, opts.corpus as CorpusName | undefined);
-    const inSplit = split === 'all' ? corpora.items : corpora.items.filter((it) => splitOf(it) === split);
+    const splitOptions = splitOptionsFromFlags(corpora.items, opts, (l) => {
+      if (!opts.quiet) process.stderr.write(`${l}\n`);
+    });
+    const inSplit =
+      split === 'all'
+        ? corpora.items
+        : officialSplit(corpora.items, splitOptions.options)[split as SplitName];
     const items = opts.limit ? inSplit.slice(0, opts.limit) : inSplit;
     if (items.length === 0) throw new Error(`no clips in split '${split}'`);
     const vad = await SileroVad.load();

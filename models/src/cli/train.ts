@@ -32,7 +32,7 @@ import { ARCHITECTURES, type ArchitectureName } from '../train/architectures.ts'
 import { initTrainingBackend } from '../train/backend.ts';
 import { defaultTrainOptions, train } from '../train/trainer.ts';
 import { trainingVariants } from '../train/variants.ts';
-import { collect, loadCorpora, userPath } from './common.ts';
+import { collect, loadCorpora, SPEAKER_OPTION_HELP, splitOptionsFromFlags, userPath } from './common.ts';
 
 const program = new Command()
   .name('train')
@@ -41,6 +41,8 @@ const program = new Command()
   .option('--manifest <csv>', 'CSV manifest path,label,speaker (repeatable)', collect, [])
   .requiredOption('--out <dir>', 'model package folder to write')
   .option('--name <id>', 'model id reported in events')
+  .option('--val-speakers <ids>', SPEAKER_OPTION_HELP.val, collect)
+  .option('--test-speakers <ids>', SPEAKER_OPTION_HELP.test, collect)
   .option('--label-set <name>', 'ekman7 | ravdess8 | valence3', 'ekman7')
   .option('--arch <name>', `architecture: ${ARCHITECTURES.join(' | ')}`, 'vgg2d')
   .option('--width <x>', 'width multiplier', Number, defaultTrainOptions.width)
@@ -159,7 +161,7 @@ const program = new Command()
       );
     if (opts.temperature !== undefined && !(opts.temperature > 0))
       throw new Error(`--temperature must be a positive number, got ${opts.temperature}`);
-    const split = officialSplit(corpora.items);
+    const split = officialSplit(corpora.items, splitOptionsFromFlags(corpora.items, opts, log).options);
     const limit = (xs: typeof split.train) => (opts.limit ? xs.slice(0, opts.limit) : xs);
     // With --include-val the validation speakers are trained on too; they are still scored each
     // epoch (a training-fit figure, not a held-out one), and test speakers are never touched.
@@ -167,7 +169,7 @@ const program = new Command()
     const valItems = limit(split.val);
     if (valItems.length === 0)
       throw new Error(
-        'no validation speakers: the split needs val speakers to choose checkpoints and fit temperature',
+        'no validation speakers: the split needs val speakers to choose checkpoints and fit temperature; name some with --val-speakers (a manifest needs at least 2 speakers)',
       );
     const classes = classesPresent(trainItems, labelSet);
     const labelIndex = (label: string) => {
@@ -322,6 +324,7 @@ const program = new Command()
         corpora: corpora.sources,
         trainClips: trainItems.length,
         valClips: valItems.length,
+        valSpeakers: [...new Set(valItems.map((it) => it.speaker))].sort(),
         ...(opts.includeVal ? { valInTraining: true } : {}),
         variants: variants.map((v) => v.id),
         options: {

@@ -30,10 +30,16 @@ export {
   scanCorpus,
 } from './scan.ts';
 export {
+  AUTO_VAL_SHARE,
   assertSpeakerDisjoint,
+  autoValSpeakers,
   defaultSplitOptions,
   officialSplit,
   officialSplitRules,
+  parseSpeakerList,
+  type ResolvedSplit,
+  resolveSplitOptions,
+  type SpeakerChoice,
   type SpeakerSplitRule,
   type SplitName,
   type SplitOptions,

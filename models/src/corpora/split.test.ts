@@ -4,8 +4,11 @@ import { countByClass, labelSets } from './labels.ts';
 import { scanCorpus } from './scan.ts';
 import {
   assertSpeakerDisjoint,
+  autoValSpeakers,
   officialSplit,
   officialSplitRules,
+  parseSpeakerList,
+  resolveSplitOptions,
   type SplitName,
   splitOf,
 } from './split.ts';
@@ -194,5 +197,81 @@ describe('assertSpeakerDisjoint', () => {
       assertSpeakerDisjoint({ fold1: [item('tess', 'tess:OAF')], fold2: [], fold3: [] }),
     ).not.toThrow();
     expect(() => assertSpeakerDisjoint({})).not.toThrow();
+  });
+});
+
+describe('resolveSplitOptions: user-named and automatic validation speakers', () => {
+  const manifestItems = ['ann', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus', 'hal', 'ivy', 'jo'].map((s) =>
+    item('manifest', `manifest:${s}`),
+  );
+  const corpusItems = [
+    ...['11', '12', '15', '19'].map((s) => item('ravdess', `ravdess:${s}`)),
+    item('emodb', 'emodb:03'),
+    item('emodb', 'emodb:15'),
+  ];
+
+  it('gives a manifest 20% of its speakers as validation when none are named, and says so', () => {
+    const { options, notes } = resolveSplitOptions(manifestItems);
+    const { train, val, test } = officialSplit(manifestItems, options);
+    expect(speakersOf(val)).toHaveLength(2);
+    expect(train).toHaveLength(8);
+    expect(test).toHaveLength(0);
+    expect(notes.join('\n')).toContain(speakersOf(val).join(' '));
+    // Deterministic and independent of item order: train, ensemble and evaluate agree.
+    const again = resolveSplitOptions([...manifestItems].reverse()).options;
+    expect(speakersOf(officialSplit(manifestItems, again).val)).toEqual(speakersOf(val));
+  });
+
+  it('takes named speakers with or without their corpus prefix', () => {
+    const { options } = resolveSplitOptions(manifestItems, { val: ['ann', 'manifest:bob'], test: ['cy'] });
+    const { val, test } = officialSplit(manifestItems, options);
+    expect(speakersOf(val)).toEqual(['manifest:ann', 'manifest:bob']);
+    expect(speakersOf(test)).toEqual(['manifest:cy']);
+  });
+
+  it('replaces a corpus validation speakers but always keeps its official test speakers', () => {
+    const { options } = resolveSplitOptions(corpusItems, {
+      val: ['ravdess:11', 'emodb:03'],
+      test: ['ravdess:15'],
+    });
+    const { train, val, test } = officialSplit(corpusItems, options);
+    expect(speakersOf(val)).toEqual(['emodb:03', 'ravdess:11']);
+    expect(speakersOf(test)).toEqual(['emodb:15', 'ravdess:15', 'ravdess:19']);
+    expect(speakersOf(train)).toEqual(['ravdess:12']);
+  });
+
+  it('leaves corpora nobody named on the official rule', () => {
+    const { options, notes } = resolveSplitOptions(corpusItems, {});
+    expect(notes).toEqual([]);
+    expect(officialSplit(corpusItems, options)).toEqual(officialSplit(corpusItems));
+  });
+
+  it('refuses unknown, ambiguous, official-test and doubly named speakers', () => {
+    expect(() => resolveSplitOptions(corpusItems, { val: ['ravdess:99'] })).toThrow(/not in the data/);
+    expect(() => resolveSplitOptions(corpusItems, { val: ['15'] })).toThrow(/several corpora/);
+    expect(() => resolveSplitOptions(corpusItems, { val: ['ravdess:19'] })).toThrow(/official test/);
+    expect(() => resolveSplitOptions(manifestItems, { val: ['ann'], test: ['ann'] })).toThrow(/both val/);
+    expect(() => resolveSplitOptions(manifestItems, { val: [' '] })).toThrow(/empty speaker/);
+  });
+
+  it('property: automatic validation keeps at least one training speaker and is order-free', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { maxLength: 40 }), (ids) => {
+        const auto = autoValSpeakers(ids);
+        if (ids.length < 2) return auto.length === 0;
+        return (
+          auto.length >= 1 &&
+          auto.length <= ids.length - 1 &&
+          auto.length === Math.min(ids.length - 1, Math.ceil(ids.length * 0.2)) &&
+          auto.every((s) => ids.includes(s)) &&
+          JSON.stringify(autoValSpeakers([...ids].reverse())) === JSON.stringify(auto)
+        );
+      }),
+    );
+  });
+
+  it('parses repeatable comma-separated lists', () => {
+    expect(parseSpeakerList(['a,b', 'c', ''])).toEqual(['a', 'b', 'c']);
+    expect(parseSpeakerList(undefined)).toEqual([]);
   });
 });

@@ -166,3 +166,123 @@ export function assertSpeakerDisjoint(
     throw new Error(`speaker overlap between splits, ${overlaps.length} speaker(s): ${list}`);
   }
 }
+
+/** Speakers a user names on the command line (`--val-speakers`, `--test-speakers`). */
+export interface SpeakerChoice {
+  readonly val?: readonly string[];
+  readonly test?: readonly string[];
+}
+
+/** {@link resolveSplitOptions}' answer: the options for {@link officialSplit}, and what was decided. */
+export interface ResolvedSplit {
+  readonly options: SplitOptions;
+  /** One line per decision worth telling the user (named overrides, automatic validation speakers). */
+  readonly notes: readonly string[];
+}
+
+/** Share of a manifest's speakers held out for validation when the user names none. */
+export const AUTO_VAL_SHARE = 0.2;
+
+/** FNV-1a, 32 bit: a stable order of speaker ids that does not follow the alphabet (or a site prefix). */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+/**
+ * The validation speakers a manifest gets when the user names none: {@link AUTO_VAL_SHARE} of its
+ * speakers (at least one, rounded up), leaving at least one to train on, in a fixed hash order of the
+ * ids so that `train`, `ensemble` and `evaluate --split val` all pick the same ones for the same data.
+ */
+export function autoValSpeakers(speakers: readonly string[]): string[] {
+  const unique = [...new Set(speakers)];
+  if (unique.length < 2) return [];
+  const n = Math.min(unique.length - 1, Math.max(1, Math.ceil(unique.length * AUTO_VAL_SHARE)));
+  return unique
+    .sort((a, b) => fnv1a(a) - fnv1a(b) || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, n)
+    .sort();
+}
+
+/**
+ * Turns user-named validation and test speakers into {@link SplitOptions} for the corpora in `items`.
+ *
+ * - An id is `corpus:speaker` (`ravdess:11`, `manifest:ann`) or, when only one corpus in the data
+ *   has that speaker, just the speaker (`ann`). Ids not in the data are refused (a typo would
+ *   otherwise silently train on a speaker meant to be held out).
+ * - A corpus with named speakers gets exactly the named validation speakers, and as test speakers
+ *   the named ones plus its official test speakers: a corpus's official test speakers can never be
+ *   trained on or validated on by accident. Naming one as validation is refused.
+ * - A manifest with no named validation speakers gets {@link autoValSpeakers}; the notes say which.
+ */
+export function resolveSplitOptions(
+  items: Iterable<Pick<CorpusItem, 'corpus' | 'speaker'>>,
+  choice: SpeakerChoice = {},
+): ResolvedSplit {
+  const speakersByCorpus = new Map<CorpusName, Set<string>>();
+  for (const it of items) {
+    const set = speakersByCorpus.get(it.corpus) ?? new Set<string>();
+    set.add(it.speaker);
+    speakersByCorpus.set(it.corpus, set);
+  }
+  const resolveId = (id: string): { corpus: CorpusName; speaker: string } => {
+    const trimmed = id.trim();
+    if (trimmed === '') throw new TypeError('empty speaker id in --val-speakers / --test-speakers');
+    const owners = [...speakersByCorpus].filter(
+      ([corpus, set]) => set.has(trimmed) || set.has(`${corpus}:${trimmed}`),
+    );
+    if (owners.length === 0) {
+      const known = [...speakersByCorpus.values()].flatMap((s) => [...s]).sort();
+      const shown = known.slice(0, 12).join(', ') + (known.length > 12 ? ', ...' : '');
+      throw new TypeError(`speaker "${trimmed}" is not in the data (speakers: ${shown})`);
+    }
+    if (owners.length > 1) {
+      const ids = owners.map(([c]) => `${c}:${trimmed}`).join(', ');
+      throw new TypeError(`speaker "${trimmed}" is in several corpora; name one of ${ids}`);
+    }
+    const [corpus, set] = owners[0] as [CorpusName, Set<string>];
+    return { corpus, speaker: set.has(trimmed) ? trimmed : `${corpus}:${trimmed}` };
+  };
+  const val = (choice.val ?? []).map(resolveId);
+  const test = (choice.test ?? []).map(resolveId);
+  const rules: Partial<Record<CorpusName, SpeakerSplitRule>> = {};
+  const notes: string[] = [];
+  const touched = new Set([...val, ...test].map((s) => s.corpus));
+  for (const corpus of touched) {
+    const official = officialSplitRules[corpus];
+    const v = [...new Set(val.filter((s) => s.corpus === corpus).map((s) => s.speaker))].sort();
+    const namedTest = test.filter((s) => s.corpus === corpus).map((s) => s.speaker);
+    const t = [...new Set([...official.test, ...namedTest])].sort();
+    const lockedOut = v.filter((s) => official.test.includes(s));
+    if (lockedOut.length > 0) {
+      throw new TypeError(
+        `${lockedOut.join(', ')}: official test speaker(s) of ${corpus} cannot be validation speakers`,
+      );
+    }
+    const both = v.filter((s) => t.includes(s));
+    if (both.length > 0) throw new TypeError(`speaker(s) named for both val and test: ${both.join(', ')}`);
+    rules[corpus] = { val: v, test: t };
+    notes.push(`${corpus}: val ${v.join(' ') || '(none)'}; test ${t.join(' ') || '(none)'} (named)`);
+  }
+  const manifest = speakersByCorpus.get('manifest');
+  if (manifest && !val.some((s) => s.corpus === 'manifest')) {
+    const testSpeakers = rules.manifest?.test ?? [];
+    const auto = autoValSpeakers([...manifest].filter((s) => !testSpeakers.includes(s)));
+    rules.manifest = { val: auto, test: testSpeakers };
+    notes.push(
+      auto.length > 0
+        ? `manifest: validation speakers chosen automatically (${Math.round(AUTO_VAL_SHARE * 100)}% of speakers): ${auto.join(' ')}; name them with --val-speakers`
+        : 'manifest: too few speakers for a validation speaker (need at least 2 outside test)',
+    );
+  }
+  return { options: { rules }, notes };
+}
+
+/** Parses repeatable comma-separated `--val-speakers` / `--test-speakers` values. */
+export function parseSpeakerList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).filter((s) => s.trim() !== '');
+}
