@@ -130,13 +130,16 @@ describe.runIf(hasData)('train and evaluate commands', () => {
         'wasm',
         '--cache',
         join(tmp, 'cache'),
+        '--test-speakers',
+        'agent-5',
       ],
       { cwd: root, env, maxBuffer: 1 << 24 },
     );
-    // 5 speakers: one (20%, rounded up) is held out for validation, and the log names it.
-    const named = /validation speakers chosen automatically \(20% of speakers\): (manifest:agent-\d)/.exec(
-      train.stderr,
-    );
+    // 4 speakers outside test: one (20%, rounded up) is held out for validation, and the log names it.
+    const named =
+      /validation speakers chosen automatically \(20% of speakers\): (manifest:agent-[1-4])\b/.exec(
+        train.stderr,
+      );
     expect(named, train.stderr).not.toBeNull();
     const config = parseModelConfig(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')));
     expect(config.classes).toEqual(['negative', 'neutral', 'positive']);
@@ -162,5 +165,25 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     // `evaluate --split val` picks the same speaker as training did.
     const speakers = new Set(result.predictions.map((p: { speaker: string }) => p.speaker));
     expect([...speakers]).toEqual([named?.[1]]);
+    // The model card of the manifest's test speaker, as for the official corpora.
+    await run(
+      tsx,
+      ['models/src/cli/card.ts', '--model', out, '--manifest', csv, '--test-speakers', 'agent-5'],
+      {
+        cwd: root,
+        env,
+        maxBuffer: 1 << 24,
+      },
+    );
+    const metrics = JSON.parse(readFileSync(join(out, 'report', 'my-calls', 'metrics.json'), 'utf8'));
+    expect(metrics.session.n).toBe(rows.filter((r) => r.endsWith(',agent-5')).length);
+    const card = readFileSync(join(out, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toMatch(/\| my-calls \| \d+ \| 0\.\d{3} \|/);
+    // It describes this data, not the bundled corpora: its own speakers and licence.
+    expect(card).toContain("my-calls's agent-5 (named with `--test-speakers`)");
+    expect(card).toContain(`validation\nspeakers (${named?.[1]})`);
+    expect(card).toContain('licence of that data');
+    expect(card).not.toMatch(/Trained on RAVDESS|non-commercial|Acted speech only|actors 15-18|actors 19-24/);
+    expect(card).toContain(`--manifest ${csv} --split test --test-speakers agent-5`);
   }, 600_000);
 });

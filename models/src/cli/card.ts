@@ -1,22 +1,23 @@
 /**
- * `npm run card -- --model <dir> --data <corpus folder>...`
+ * `npm run card -- --model <dir> --data <corpus folder>... [--manifest <csv> --test-speakers <ids>]`
  *
- * Evaluates a model package on the official test speakers of each corpus (with and without session
+ * Evaluates a model package on the official test speakers of each corpus, and on the named test
+ * speakers of each manifest (with and without session
  * adaptation), writes the reports into `<dir>/report/` and the model card `<dir>/MODEL_CARD.md`. The
  * card's numbers are exactly what `npm run evaluate -- --model <dir> --data <folder> --split test`
  * prints, so anyone can re-run them.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, extname, join, relative } from 'node:path';
 import { loadModelPackage } from '@emostream/server/engine/model-package';
 import { SileroVad } from '@emostream/server/vad/silero';
 import type { ModelConfig } from '@emostream/shared/model/config';
 import { Command } from 'commander';
-import { splitOf } from '../corpora/split.ts';
+import { officialSplit } from '../corpora/split.ts';
 import { parseChannel } from '../eval/channel.ts';
 import { type EvaluationResult, evaluateModel } from '../eval/evaluate.ts';
 import { writeEvaluationReport } from '../eval/report.ts';
-import { collect, loadCorpora, userPath } from './common.ts';
+import { collect, loadCorpora, SPEAKER_OPTION_HELP, splitOptionsFromFlags, userPath } from './common.ts';
 
 const f3 = (x: number) => x.toFixed(3);
 
@@ -62,7 +63,15 @@ interface CardResult {
   session: EvaluationResult;
   none: EvaluationResult;
   channels: Record<string, number>;
+  /** A manifest's named test speakers (the official corpora's are in the card's prose). */
+  manifestTestSpeakers?: string[];
 }
+
+/** The official validation speakers, in the words the card uses for them. */
+const OFFICIAL_VAL = 'RAVDESS actors 15-18, EmoDB speakers 11 and 13';
+const OFFICIAL_VAL_IDS = ['emodb:11', 'emodb:13', 'ravdess:15', 'ravdess:16', 'ravdess:17', 'ravdess:18'];
+/** Source lines of `train`'s config that come from the public research corpora (not a manifest). */
+const RESEARCH_SOURCE = /^(ravdess|emodb|cremad|savee|tess):/;
 
 /** Channels the card measures besides clean audio (see `eval/channel.ts`). */
 const CARD_CHANNELS = ['peak', 'randgain:10', 'phone', 'noise:20', 'noise:10'] as const;
@@ -134,8 +143,27 @@ ${(temperatureFrom.commands ?? []).join('\n')}
   });
   const commands = results.map(
     (r) =>
-      `npm run evaluate -- --model ${relative(process.env.INIT_CWD ?? process.cwd(), dir) || '.'} --data ${r.folder} --split test`,
+      `npm run evaluate -- --model ${relative(process.env.INIT_CWD ?? process.cwd(), dir) || '.'} ${
+        r.manifestTestSpeakers
+          ? `--manifest ${r.folder} --split test --test-speakers ${r.manifestTestSpeakers.join(',')}`
+          : `--data ${r.folder} --split test`
+      }`,
   );
+  const sources = (t.corpora as string[] | undefined) ?? [];
+  const research = sources.length === 0 || sources.some((c) => RESEARCH_SOURCE.test(c));
+  const valIds = t.valSpeakers as string[] | undefined;
+  const valWords =
+    valIds === undefined || JSON.stringify(valIds) === JSON.stringify(OFFICIAL_VAL_IDS)
+      ? OFFICIAL_VAL
+      : valIds.join(', ');
+  const official = results.filter((r) => !r.manifestTestSpeakers);
+  const named = results.filter((r) => r.manifestTestSpeakers);
+  const testWords = [
+    ...(official.length ? ['RAVDESS actors 19-24 and EmoDB speakers 15\nand 16'] : []),
+    ...named.map(
+      (r) => `${r.corpus}'s ${r.manifestTestSpeakers?.join(', ')} (named with \`--test-speakers\`)`,
+    ),
+  ].join('; ');
   return `# Model card: ${config.id}
 
 A speech emotion classifier for the emostream service: ${config.architecture} over
@@ -159,20 +187,23 @@ Events below confidence ${config.uncertainThreshold} are flagged \`uncertain\`.
 
 ${((t.corpora as string[]) ?? []).map((c) => `- ${c.replace(/: \/\S+\/(\S+) \(/, ': $1 (')}`).join('\n')}
 
-Trained on RAVDESS (Livingstone & Russo 2018, CC BY-NC-SA 4.0) and the Berlin Database of Emotional
+${
+  research
+    ? `Trained on RAVDESS (Livingstone & Russo 2018, CC BY-NC-SA 4.0) and the Berlin Database of Emotional
 Speech (Burkhardt et al. 2005, research use). **Both are licensed for research and non-commercial
 use only, and so is this model.** For commercial use, train your own model on data you may use:
 put it in a CSV manifest (\`path,label,speaker\`, labels from neutral, calm, happy, sad, angry,
 fearful, disgust, surprised, boredom) and run
-\`npm run train -- --manifest my-data.csv --out models/my-model\`, then evaluate it as below.
+\`npm run train -- --manifest my-data.csv --out models/my-model\`, then evaluate it as below.`
+    : 'Trained only on the manifests above: the model may be used as far as the licence of that data allows.'
+}
 
 ${
   t.valInTraining === true
-    ? `Training: ${t.trainClips ?? '?'} clips of every non-test speaker, the validation speakers (RAVDESS actors 15-18,
-EmoDB speakers 11 and 13; ${t.valClips ?? '?'} clips) included: the recipe (epochs, schedule, temperature) was fixed
+    ? `Training: ${t.trainClips ?? '?'} clips of every non-test speaker, the validation speakers (${valWords.replace('actors 15-18, ', 'actors 15-18,\n')}; ${t.valClips ?? '?'} clips) included: the recipe (epochs, schedule, temperature) was fixed
 beforehand on runs that held them out, so no figure of this package on them is a held-out figure;`
     : `Training: ${t.trainClips ?? '?'} clips of the training speakers, ${t.valClips ?? '?'} of the validation
-speakers (RAVDESS actors 15-18, EmoDB speakers 11 and 13),`
+speakers (${valWords}),`
 } variants ${((t.variants as string[]) ?? []).join(', ')};
 ${
   members > 1
@@ -190,10 +221,9 @@ ${trainCommands.join('\n')}
 `
     : ''
 }${temperatureNote}
-## Metrics on the official test speakers (clip level)
+## Metrics on the ${named.length ? '' : 'official '}test speakers (clip level)
 
-Test speakers are never seen in training or validation: RAVDESS actors 19-24 and EmoDB speakers 15
-and 16. "Session" analyses each speaker's clips one after another as one call, so normalisation
+Test speakers are never seen in training or validation: ${testWords}. "Session" analyses each speaker's clips one after another as one call, so normalisation
 learns that speaker's voice (unsupervised; no labels); "cold" analyses every clip as a new stream.
 
 | corpus | clips | UA (session) | WA | macro-F1 | ECE | UA (cold) | ECE (cold) |
@@ -228,21 +258,29 @@ Reports with confusion matrices and reliability diagrams: \`report/\`.
 
 ## Known failure modes
 
-- Acted speech only: RAVDESS and EmoDB are actors reading fixed sentences in a studio. Spontaneous
-  emotion in real calls is subtler, often mixed, and mostly neutral; expect lower accuracy there.
+${
+  research
+    ? `- Acted speech only: RAVDESS and EmoDB are actors reading fixed sentences in a studio. Spontaneous
+  emotion in real calls is subtler, often mixed, and mostly neutral; expect lower accuracy there.`
+    : '- Speakers, languages and recording conditions unlike those of the manifests above are untested; expect lower accuracy there.'
+}
 - The first seconds of a stream are normalised mostly by the training prior; accuracy improves as
   the session accumulates the speaker's speech (compare the session and cold columns).
-- Languages and recording styles: English and German only; other languages and accents are
+${
+  research
+    ? `- Languages and recording styles: English and German only; other languages and accents are
   untested. Expect a large drop on a corpus unlike the training data: on this data, a model trained
   on one of the two corpora scores far lower on the other than within it (leave-one-corpus-out,
   \`models/experiments/loco.sh\`: UA 0.25 to 0.37 on the other corpus against 0.54 to 0.81 on unseen speakers of its own).
-- Channels (see the channel table): ${levelNote(config)}
+`
+    : ''
+}- Channels (see the channel table): ${levelNote(config)}
 - Background noise: ${robustness(config)} Accuracy still falls with the signal-to-noise
   ratio (see the noise rows of the channel table), and calibration with it: in heavy noise the model
   is more confident than it is right, so treat its confidence there with care.
 ${miscalibrated.map((l) => `${l}\n`).join('')}- The largest confusions measured on the test speakers (share of the true class, session mode):
 ${confusions.join('\n')}
-- Surprise is absent from EmoDB and boredom is not a class of ${config.labelSet}; windows are 3 s, so an
+- ${research ? `Surprise is absent from EmoDB and boredom is not a class of ${config.labelSet}; w` : 'W'}indows are 3 s, so an
   emotion shorter than about a second may be diluted.
 - Children's and elderly voices, shouting beyond the training range, overlapping speakers and heavy
   noise are under-represented in training (noise, reverberation and telephone channels are simulated
@@ -294,16 +332,44 @@ const program = new Command()
   .description('Evaluate a model package on the official test split and write its model card')
   .requiredOption('--model <dir>', 'model package folder')
   .option('--data <dir>', 'corpus folder (repeatable)', collect, [])
+  .option(
+    '--manifest <csv>',
+    'CSV manifest whose test speakers (--test-speakers) to report (repeatable)',
+    collect,
+    [],
+  )
+  .option('--test-speakers <ids>', SPEAKER_OPTION_HELP.test, collect)
   .option('--seed <n>', 'session order seed', Number, 1)
   .action(async (opts) => {
+    if (opts.data.length === 0 && opts.manifest.length === 0)
+      throw new Error('give --data <corpus folder> or --manifest <csv>');
     const dir = userPath(opts.model);
     const pkg = await loadModelPackage(dir);
     const vad = await SileroVad.load();
     const results = [];
-    for (const folder of opts.data as string[]) {
-      const corpora = await loadCorpora([folder], []);
-      const items = corpora.items.filter((it) => splitOf(it) === 'test');
-      const corpus = items[0]?.corpus ?? 'unknown';
+    const sources = [
+      ...(opts.data as string[]).map((folder) => ({ folder, manifest: false })),
+      ...(opts.manifest as string[]).map((folder) => ({ folder, manifest: true })),
+    ];
+    const loaded = [];
+    for (const src of sources) {
+      loaded.push({
+        ...src,
+        corpora: await loadCorpora(src.manifest ? [] : [src.folder], src.manifest ? [src.folder] : []),
+      });
+    }
+    // Named test speakers are resolved against every source at once (an id names one corpus).
+    const split = splitOptionsFromFlags(
+      loaded.flatMap((l) => l.corpora.items),
+      { testSpeakers: opts.testSpeakers },
+      (l) => process.stderr.write(`${l}\n`),
+    );
+    for (const { folder, manifest, corpora } of loaded) {
+      const items = officialSplit(corpora.items, split.options).test;
+      if (items.length === 0)
+        throw new Error(`${folder}: no test speakers${manifest ? '; name them with --test-speakers' : ''}`);
+      // A manifest is reported under its file name (report/<name>/), a corpus under its own name.
+      const corpus = manifest ? basename(folder, extname(folder)) : (items[0]?.corpus ?? 'unknown');
       const session = await evaluateModel(items, pkg, { vad, adapt: 'session', seed: opts.seed });
       const none = await evaluateModel(items, pkg, { vad, adapt: 'none', seed: opts.seed });
       const channels: Record<string, number> = {};
@@ -326,7 +392,20 @@ const program = new Command()
         `${JSON.stringify({ session: summary, cold: { ...none, predictions: undefined } }, null, 2)}\n`,
       );
       await writeFile(join(out, 'predictions.json'), `${JSON.stringify(predictions)}\n`);
-      results.push({ corpus, folder, session, none, channels });
+      results.push({
+        corpus,
+        folder,
+        session,
+        none,
+        channels,
+        ...(manifest
+          ? {
+              manifestTestSpeakers: [
+                ...new Set(items.map((it) => it.speaker.replace(/^manifest:/, ''))),
+              ].sort(),
+            }
+          : {}),
+      });
       process.stderr.write(
         `${corpus}: UA ${f3(session.ua)} (session), ${f3(none.ua)} (cold); ECE ${f3(session.ece)}; ${Object.entries(
           channels,
