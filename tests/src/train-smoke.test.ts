@@ -165,6 +165,30 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     // `evaluate --split val` picks the same speaker as training did.
     const speakers = new Set(result.predictions.map((p: { speaker: string }) => p.speaker));
     expect([...speakers]).toEqual([named?.[1]]);
+    expect(result.temperature).toBe(config.temperature);
+    // A what-if temperature replaces the package's for one evaluation: at T = 1000 every clip is a near tie.
+    const hot = join(tmp, 'hot.json');
+    await run(
+      tsx,
+      [
+        'models/src/cli/evaluate.ts',
+        '--model',
+        out,
+        '--manifest',
+        csv,
+        '--split',
+        'val',
+        '--temperature',
+        '1000',
+        '--json',
+        hot,
+        '--quiet',
+      ],
+      { cwd: root, env, maxBuffer: 1 << 24 },
+    );
+    const whatIf = JSON.parse(readFileSync(hot, 'utf8'));
+    expect(whatIf.temperature).toBe(1000);
+    for (const p of whatIf.predictions as { confidence: number }[]) expect(p.confidence).toBeLessThan(0.36);
     // The model card of the manifest's test speaker, as for the official corpora.
     await run(
       tsx,

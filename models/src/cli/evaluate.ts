@@ -35,6 +35,11 @@ const program = new Command()
   )
   .option('--seed <n>', 'order of clips within a session', Number, 1)
   .option('--channel <name>', `what the audio goes through first: ${CHANNEL_HELP}`, 'clean')
+  .option(
+    '--temperature <t>',
+    "evaluate with this softmax temperature instead of the package's (what-if calibration)",
+    Number,
+  )
   .option('--json <file>', 'write the metrics as JSON')
   .option('--report <dir>', 'write report.md, confusion.png and reliability.png here')
   .option('--limit <n>', 'evaluate at most n clips (smoke tests)', Number)
@@ -48,7 +53,14 @@ const program = new Command()
     if (!['test', 'val', 'train', 'all'].includes(split))
       throw new Error(`--split must be test, val, train or all, got ${split}`);
     const channel = parseChannel(opts.channel);
-    const pkg = await loadModelPackage(userPath(opts.model));
+    if (opts.temperature !== undefined && !(opts.temperature > 0))
+      throw new Error(`--temperature must be a positive number, got ${opts.temperature}`);
+    const loaded = await loadModelPackage(userPath(opts.model));
+    // A what-if temperature: the package's calibration replaced for this evaluation only.
+    const pkg =
+      opts.temperature === undefined
+        ? loaded
+        : { ...loaded, config: { ...loaded.config, temperature: opts.temperature as number } };
     const corpora = await loadCorpora(opts.data, opts.manifest, opts.corpus as CorpusName | undefined);
     const splitOptions = splitOptionsFromFlags(corpora.items, opts, (l) => {
       if (!opts.quiet) process.stderr.write(`${l}\n`);
@@ -72,7 +84,7 @@ const program = new Command()
       const { predictions, ...summary } = result;
       await writeFile(
         userPath(opts.json),
-        `${JSON.stringify({ split, sources: corpora.sources, ...summary, predictions }, null, 2)}\n`,
+        `${JSON.stringify({ split, sources: corpora.sources, temperature: pkg.config.temperature, ...summary, predictions }, null, 2)}\n`,
       );
     }
     if (opts.report) {
