@@ -209,5 +209,74 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     expect(card).toContain('licence of that data');
     expect(card).not.toMatch(/Trained on RAVDESS|non-commercial|Acted speech only|actors 15-18|actors 19-24/);
     expect(card).toContain(`--manifest ${csv} --split test --test-speakers agent-5`);
+
+    // The README's retrain-on-every-speaker route: a member trained on the validation speakers too
+    // cannot have its temperature fitted there, so the ensemble takes the held-out package's, scaled.
+    const all = [join(tmp, 'pkg-all-2'), join(tmp, 'pkg-all-3')];
+    for (const [n, dir] of all.entries()) {
+      await run(
+        tsx,
+        [
+          'models/src/cli/train.ts',
+          '--manifest',
+          csv,
+          '--label-set',
+          'valence3',
+          '--out',
+          dir,
+          '--epochs',
+          '1',
+          '--arch',
+          'stats-mlp',
+          '--augment',
+          '0',
+          '--backend',
+          'wasm',
+          '--cache',
+          join(tmp, 'cache'),
+          '--test-speakers',
+          'agent-5',
+          '--include-val',
+          '--checkpoint',
+          'last',
+          '--seed',
+          String(n + 2),
+          '--quiet',
+        ],
+        { cwd: root, env, maxBuffer: 1 << 24 },
+      );
+    }
+    const ensembleArgs = (...extra: string[]) => [
+      'models/src/cli/ensemble.ts',
+      '--model',
+      all[0]!,
+      '--model',
+      all[1]!,
+      '--manifest',
+      csv,
+      '--test-speakers',
+      'agent-5',
+      '--out',
+      join(tmp, 'ens'),
+      ...extra,
+    ];
+    await expect(
+      run(tsx, [...ensembleArgs('--temperature-from', out), '--model', out], { cwd: root, env }),
+    ).rejects.toThrow(/differ in 'normalizer'.*same speakers/);
+    await expect(run(tsx, ensembleArgs(), { cwd: root, env })).rejects.toThrow(
+      /trained on the validation speakers \(--include-val\)/,
+    );
+    await expect(run(tsx, ensembleArgs('--temperature-factor', '1.5'), { cwd: root, env })).rejects.toThrow(
+      /give both/,
+    );
+    await run(tsx, ensembleArgs('--temperature-from', out, '--temperature-factor', '1.5'), {
+      cwd: root,
+      env,
+      maxBuffer: 1 << 24,
+    });
+    const ens = parseModelConfig(JSON.parse(readFileSync(join(tmp, 'ens', 'config.json'), 'utf8')));
+    expect(ens.temperature).toBeCloseTo(config.temperature * 1.5, 12);
+    expect(ens.training?.temperatureFrom).toMatchObject({ temperature: config.temperature, factor: 1.5 });
+    expect(ens.classes).toEqual(config.classes);
   }, 600_000);
 });

@@ -33,6 +33,8 @@ function trainingOf(training: Record<string, unknown> | undefined): {
   temperatureFrom?: {
     id?: string;
     temperature?: number;
+    /** The held-out temperature was multiplied by this (`ensemble --temperature-factor`). */
+    factor?: number;
     val?: { ua?: number; ece?: number };
     commands?: string[];
   };
@@ -83,9 +85,14 @@ function card(
 ): string {
   const { t, minutes, members, commands: trainCommands, temperatureFrom } = trainingOf(config.training);
   const held = temperatureFrom?.val;
+  const fixedWords =
+    temperatureFrom?.factor === undefined
+      ? `The temperature (${temperatureFrom?.temperature?.toFixed(3) ?? '?'}) and the recipe were fixed`
+      : `The recipe was fixed, and the temperature (${config.temperature.toFixed(3)} = ${temperatureFrom.temperature?.toFixed(3) ?? '?'} x ${temperatureFrom.factor}, the factor
+for members trained on more speakers than the held-out ones: models/experiments/README.md, Session 8) derived,`;
   const temperatureNote = temperatureFrom
     ? `
-The temperature (${temperatureFrom.temperature?.toFixed(3) ?? '?'}) and the recipe were fixed on \`${temperatureFrom.id ?? '?'}\`, the same
+${fixedWords} on \`${temperatureFrom.id ?? '?'}\`, the same
 recipe trained without the validation speakers, whose held-out validation figures were UA
 ${held?.ua?.toFixed(3) ?? '?'}, ECE ${held?.ece?.toFixed(3) ?? '?'} (clip level, through the pipeline). Built with:
 

@@ -46,6 +46,11 @@ const program = new Command()
     '--temperature-from <dir>',
     'take the temperature of this package (same recipe, validation speakers held out) and record its figures',
   )
+  .option(
+    '--temperature-factor <f>',
+    'with --temperature-from: multiply its temperature by f (members trained on more speakers are sharper than the held-out ones it was fitted on; see models/experiments/README.md, Session 8)',
+    Number,
+  )
   .action(async (opts) => {
     const dirs = (opts.model as string[]).map(userPath);
     if (dirs.length < 2) throw new Error('give at least two --model packages');
@@ -56,6 +61,10 @@ const program = new Command()
     const valInTraining = configs.some((c) => c.training?.valInTraining === true);
     if (opts.temperature !== undefined && opts.temperatureFrom !== undefined)
       throw new Error('give --temperature or --temperature-from, not both');
+    if (opts.temperatureFactor !== undefined && opts.temperatureFrom === undefined)
+      throw new Error('--temperature-factor scales the temperature of --temperature-from: give both');
+    if (opts.temperatureFactor !== undefined && !(opts.temperatureFactor > 0))
+      throw new Error(`--temperature-factor must be a positive number, got ${opts.temperatureFactor}`);
     let temperatureFrom: Record<string, unknown> | undefined;
     if (opts.temperatureFrom !== undefined) {
       const dir = userPath(opts.temperatureFrom);
@@ -71,8 +80,9 @@ const program = new Command()
         commands: [...members.map((m) => m.training?.command), source.training?.command].filter(
           (c) => typeof c === 'string',
         ),
+        ...(opts.temperatureFactor !== undefined ? { factor: opts.temperatureFactor } : {}),
       };
-      opts.temperature = source.temperature;
+      opts.temperature = source.temperature * (opts.temperatureFactor ?? 1);
     }
     if (opts.temperature !== undefined && !(opts.temperature > 0))
       throw new Error(`--temperature must be a positive number, got ${opts.temperature}`);
@@ -91,7 +101,13 @@ const program = new Command()
       list.every((c) => canonical(c, k) === canonical(list[0]!, k));
     for (const k of common) {
       if (!sameIn(configs, k))
-        throw new Error(`members differ in '${k}': only models trained on the same inputs can be ensembled`);
+        throw new Error(
+          `members differ in '${k}': only models trained on the same inputs can be ensembled${
+            k === 'normalizer'
+              ? " (its prior is the training speakers' mean: train every member on the same speakers)"
+              : ''
+          }`,
+        );
     }
     if (configs.some((c) => c.inputTransform === 'frames+stats'))
       throw new Error('a member reads frames+stats already: give its own members instead');
