@@ -54,7 +54,7 @@ def main():
     for name, path in (('T*', at_ho), ('T_p', at_p)):
         temp, ece, stats = clip_stats(path)
         rows[name] = stats
-        print(f'held-out members on val at {name} (T {temp}): ECE {ece:.3f}; ' + '; '.join(
+        print(f'held-out members on val at {name} (T {temp if temp is not None else "of the package"}): ECE {ece:.3f}; ' + '; '.join(
             f'{c} n {n} NLL {nll:.3f} conf {conf:.3f} acc {acc:.3f}' for c, (n, nll, conf, acc) in stats.items()))
     worse = rows['T_p']['pooled'][1] - rows['T*']['pooled'][1]
     shipped = t_ho * r ** k
