@@ -1,5 +1,5 @@
 /**
- * The shipped model packages (the default, and the level-robust and hybrid alternatives): each config is valid,
+ * The shipped model packages (the default hybrid, and the level-robust and statistics-only alternatives): each config is valid,
  * its ONNX graph runs in ONNX Runtime, it agrees with its tfjs weights on 100+ real speech windows,
  * and its model card states the numbers its evaluation reports hold.
  */
@@ -16,7 +16,7 @@ import { calibratedProbs } from '@emostream/shared/model/postprocess';
 import { hasData, ravdessActorFiles } from '@emostream/shared/testing/corpus';
 import { describe, expect, it } from 'vitest';
 
-describe.each(['default', 'level-robust', 'hybrid'])('models/%s', (name) => {
+describe.each(['default', 'level-robust', 'stats'])('models/%s', (name) => {
   const dir = fileURLToPath(new URL(`../../models/${name}`, import.meta.url));
 
   it('is a complete package under 20 MB with a valid config', async () => {

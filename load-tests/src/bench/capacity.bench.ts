@@ -18,6 +18,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadSpeech, toS16le } from '../audio.ts';
@@ -313,7 +314,7 @@ export async function runCapacityBench(opts: CapacityOptions = {}): Promise<Capa
     probes,
     confirmation,
     setup:
-      'server (default config, models/default) in a child process; Node load runner with the SDK in this process; ' +
+      `server (default config, ${typeof server.modelDir === 'string' ? relative(process.cwd(), server.modelDir) || '.' : 'models/default'}) in a child process; Node load runner with the SDK in this process; ` +
       'constant load of real RAVDESS speech, pcm_s16le 16 kHz, 20 ms frames at real-time pace; loopback',
     machine: {
       cores: cpus().length,
