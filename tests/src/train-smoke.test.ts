@@ -210,6 +210,59 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     expect(card).not.toMatch(/Trained on RAVDESS|non-commercial|Acted speech only|actors 15-18|actors 19-24/);
     expect(card).toContain(`--manifest ${csv} --split test --test-speakers agent-5`);
 
+    // Calibration on audio of one's own: a sixth actor the package never heard, as a new manifest.
+    const rows6 = ['path,label,speaker'];
+    for (const f of ravdessActorFiles(6)) {
+      const label = labels[basename(f).split('-')[2] ?? ''];
+      if (label) rows6.push(`${relative(tmp, f)},${label},caller-6`);
+    }
+    const csv6 = join(tmp, 'new-calls.csv');
+    writeFileSync(csv6, `${rows6.join('\n')}\n`);
+    const calibrated = join(tmp, 'pkg-calibrated');
+    await expect(
+      run(tsx, ['models/src/cli/calibrate.ts', '--model', out, '--manifest', csv, '--out', calibrated], {
+        cwd: root,
+        env,
+      }),
+    ).rejects.toThrow(/was trained on .*my-calls\.csv: calibrate it on audio it never heard/);
+    await run(
+      tsx,
+      ['models/src/cli/calibrate.ts', '--model', out, '--manifest', csv6, '--out', calibrated, '--quiet'],
+      {
+        cwd: root,
+        env,
+        maxBuffer: 1 << 24,
+      },
+    );
+    const cal = parseModelConfig(JSON.parse(readFileSync(join(calibrated, 'config.json'), 'utf8')));
+    const record = cal.calibration as {
+      clips: number;
+      speakers: string[];
+      before: { temperature: number; nll: number };
+      after: { temperature: number; nll: number };
+    };
+    expect(record.speakers).toEqual(['manifest:caller-6']);
+    expect(record.clips).toBe(rows6.length - 1);
+    expect(record.before.temperature).toBe(config.temperature);
+    expect(cal.temperature).toBe(record.after.temperature);
+    expect(record.after.nll).toBeLessThanOrEqual(record.before.nll + 1e-9);
+    expect(cal.id).toBe(`${config.id}-calibrated`);
+    // The model is copied, not its card and report (they describe the old temperature); the original is untouched.
+    expect(readFileSync(join(calibrated, 'model.onnx'))).toEqual(readFileSync(join(out, 'model.onnx')));
+    expect(existsSync(join(calibrated, 'MODEL_CARD.md'))).toBe(false);
+    expect(parseModelConfig(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).temperature).toBe(
+      config.temperature,
+    );
+    // Its card says so.
+    await run(
+      tsx,
+      ['models/src/cli/card.ts', '--model', calibrated, '--manifest', csv, '--test-speakers', 'agent-5'],
+      { cwd: root, env, maxBuffer: 1 << 24 },
+    );
+    expect(readFileSync(join(calibrated, 'MODEL_CARD.md'), 'utf8')).toContain(
+      `was refitted on\n${record.clips} clips of 1 speaker (manifest: ${csv6} (`,
+    );
+
     // The README's retrain-on-every-speaker route: a member trained on the validation speakers too
     // cannot have its temperature fitted there, so the ensemble takes the held-out package's, scaled.
     const all = [join(tmp, 'pkg-all-2'), join(tmp, 'pkg-all-3')];

@@ -90,6 +90,28 @@ function card(
       ? `The temperature (${temperatureFrom?.temperature?.toFixed(3) ?? '?'}) and the recipe were fixed`
       : `The recipe was fixed, and the temperature (${config.temperature.toFixed(3)} = ${temperatureFrom.temperature?.toFixed(3) ?? '?'} x ${temperatureFrom.factor}, the factor
 for members trained on more speakers than the held-out ones: models/experiments/README.md, Session 8) derived,`;
+  const cal = config.calibration as
+    | {
+        from?: string;
+        clips?: number;
+        speakers?: string[];
+        sources?: string[];
+        before?: { temperature?: number; ece?: number };
+        after?: { temperature?: number; ece?: number };
+        command?: string;
+      }
+    | undefined;
+  const calibrationNote = cal
+    ? `
+**Recalibrated:** the temperature (${cal.before?.temperature?.toFixed(3) ?? '?'} -> ${cal.after?.temperature?.toFixed(3) ?? '?'}) was refitted on
+${cal.clips ?? '?'} clips of ${cal.speakers?.length ?? '?'} speaker${cal.speakers?.length === 1 ? '' : 's'} (${(cal.sources ?? []).join('; ')}), ECE there
+${cal.before?.ece?.toFixed(3) ?? '?'} -> ${cal.after?.ece?.toFixed(3) ?? '?'}; the network is \`${cal.from ?? '?'}\`, unchanged:
+
+\`\`\`sh
+${cal.command ?? ''}
+\`\`\`
+`
+    : '';
   const temperatureNote = temperatureFrom
     ? `
 ${fixedWords} on \`${temperatureFrom.id ?? '?'}\`, the same
@@ -227,7 +249,7 @@ ${trainCommands.join('\n')}
 \`\`\`
 `
     : ''
-}${temperatureNote}
+}${temperatureNote}${calibrationNote}
 ## Metrics on the ${named.length ? '' : 'official '}test speakers (clip level)
 
 Test speakers are never seen in training or validation: ${testWords}. "Session" analyses each speaker's clips one after another as one call, so normalisation

@@ -11,20 +11,15 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { analyzeSamples } from '@emostream/server/core/clip-analysis';
 import { loadModelPackage, modelInputShape } from '@emostream/server/engine/model-package';
 import { SileroVad } from '@emostream/server/vad/silero';
-import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
-import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { type FeatureOptions, resolveFeatureOptions } from '@emostream/shared/features/options';
 import { parseModelConfig } from '@emostream/shared/model/config';
 import { Command } from 'commander';
-import { getLabelSet } from '../corpora/labels.ts';
 import { officialSplit } from '../corpora/split.ts';
-import { speakerSessions } from '../eval/evaluate.ts';
+import { clipLogits } from '../eval/clip-logits.ts';
 import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
 import { type EnsembleOptions, ensembleOnnx } from '../export/ensemble.ts';
-import { progress } from '../util/progress.ts';
 import { collect, loadCorpora, SPEAKER_OPTION_HELP, splitOptionsFromFlags, userPath } from './common.ts';
 
 const program = new Command()
@@ -175,34 +170,10 @@ const program = new Command()
     // Temperature on the validation speakers, analysed as sessions like `evaluate` does.
     const pkg = await loadModelPackage(out);
     const corpora = await loadCorpora(opts.data, opts.manifest);
-    const labelSet = getLabelSet(first.labelSet);
     const splitOptions = splitOptionsFromFlags(corpora.items, opts, (l) => process.stderr.write(`${l}\n`));
-    const val = officialSplit(corpora.items, splitOptions.options).val.filter((it) => {
-      const m = labelSet.map(it.label);
-      return m !== null && first.classes.includes(m);
-    });
+    const val = officialSplit(corpora.items, splitOptions.options).val;
     const vad = await SileroVad.load();
-    const logits: number[][] = [];
-    const truth: number[] = [];
-    const bar = progress('temperature', val.length);
-    for (const list of speakerSessions(val, (it) => it, opts.seed)) {
-      let session: NormalizerState | undefined;
-      for (const it of list) {
-        const r = await analyzeSamples((await decodeAudioFile(it.path)).samples, pkg, { vad, session });
-        session = r.session;
-        bar.tick();
-        if (r.windows.length === 0) continue;
-        const k = first.classes.length;
-        logits.push(
-          Array.from(
-            { length: k },
-            (_, j) => r.windows.reduce((a, w) => a + w.logits[j]!, 0) / r.windows.length,
-          ),
-        );
-        truth.push(first.classes.indexOf(labelSet.map(it.label)!));
-      }
-    }
-    bar.stop();
+    const { logits, truth } = await clipLogits(val, pkg, { vad, seed: opts.seed });
     const temperature = opts.temperature ?? fitTemperature(logits, truth);
     const m = computeMetrics(
       logits.map((l) => softmax(l, temperature)),

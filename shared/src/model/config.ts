@@ -95,6 +95,8 @@ export const modelConfigSchema = z.object({
   clipAggregation: z.enum(['mean-prob', 'mean-logit']),
   training: z.record(z.string(), z.unknown()).optional(),
   metrics: z.record(z.string(), z.unknown()).optional(),
+  /** Set by `npm run calibrate`: the labelled audio the temperature was refitted on, figures before and after. */
+  calibration: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type ModelConfig = z.infer<typeof modelConfigSchema>;

@@ -1,0 +1,64 @@
+/**
+ * Clip-level logits through the server's pipeline, for fitting a temperature: each speaker's clips
+ * analysed as one session (as `evaluate` does), a clip's logits the mean of its windows' logits.
+ * Clips whose label the model cannot output, and clips in which no speech was found, are left out.
+ */
+import { analyzeSamples } from '@emostream/server/core/clip-analysis';
+import type { ModelPackage } from '@emostream/server/engine/model-package';
+import type { SileroVad } from '@emostream/server/vad/silero';
+import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
+import { decodeAudioFile } from '@emostream/shared/audio/decode';
+import { getLabelSet } from '../corpora/labels.ts';
+import type { CorpusItem } from '../corpora/types.ts';
+import { progress } from '../util/progress.ts';
+import { speakerSessions } from './evaluate.ts';
+
+export interface ClipLogits {
+  logits: number[][];
+  /** Class index of each clip. */
+  truth: number[];
+  /** Clips left out: label outside the model's classes, or no speech found. */
+  skipped: number;
+}
+
+export async function clipLogits(
+  items: readonly CorpusItem[],
+  pkg: ModelPackage,
+  o: { vad: SileroVad; seed: number; label?: string; quiet?: boolean },
+): Promise<ClipLogits> {
+  const { classes } = pkg.config;
+  const labelSet = getLabelSet(pkg.config.labelSet);
+  const scored = items.flatMap((item) => {
+    const mapped = labelSet.map(item.label);
+    const cls = mapped === null ? -1 : classes.indexOf(mapped);
+    return cls < 0 ? [] : [{ item, cls }];
+  });
+  let skipped = items.length - scored.length;
+  const logits: number[][] = [];
+  const truth: number[] = [];
+  const bar = progress(o.label ?? 'temperature', scored.length, { quiet: o.quiet });
+  for (const list of speakerSessions(scored, (s) => s.item, o.seed)) {
+    let session: NormalizerState | undefined;
+    for (const { item, cls } of list) {
+      const r = await analyzeSamples((await decodeAudioFile(item.path)).samples, pkg, {
+        vad: o.vad,
+        session,
+      });
+      session = r.session;
+      bar.tick();
+      if (r.windows.length === 0) {
+        skipped++;
+        continue;
+      }
+      logits.push(
+        Array.from(
+          { length: classes.length },
+          (_, j) => r.windows.reduce((a, w) => a + w.logits[j]!, 0) / r.windows.length,
+        ),
+      );
+      truth.push(cls);
+    }
+  }
+  bar.stop();
+  return { logits, truth, skipped };
+}
