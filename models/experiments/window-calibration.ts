@@ -57,7 +57,8 @@ const temps: Record<string, number> = {
     clips.map((c) => c.truth),
   ),
 };
-const summary = (probs: number[][], truth: number[]) => {
+const summary = (rows: ArrayLike<number>[], truth: number[]) => {
+  const probs = rows.map((p) => Array.from(p));
   const m = computeMetrics(probs, truth, classes);
   const conf = probs.reduce((a, p) => a + Math.max(...p), 0) / probs.length;
   const acc = probs.filter((p, i) => p.indexOf(Math.max(...p)) === truth[i]).length / probs.length;
