@@ -7,53 +7,33 @@
  * mean confidence vs accuracy of the windows and of the clips (a clip = the mean of its windows'
  * probabilities, as `evaluate` scores it), and the share of windows flagged uncertain (< 0.55).
  */
-import { analyzeSamples } from '@emostream/server/core/clip-analysis';
 import { loadModelPackage } from '@emostream/server/engine/model-package';
 import { SileroVad } from '@emostream/server/vad/silero';
-import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
-import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { loadCorpora } from '../src/cli/common.ts';
-import { getLabelSet } from '../src/corpora/labels.ts';
 import { officialSplit } from '../src/corpora/split.ts';
-import { speakerSessions } from '../src/eval/evaluate.ts';
+import { clipLogits } from '../src/eval/clip-logits.ts';
 import { computeMetrics, fitTemperature, softmax } from '../src/eval/metrics.ts';
 
 const pkg = await loadModelPackage(process.argv[2]!);
 const { classes } = pkg.config;
-const labelSet = getLabelSet(pkg.config.labelSet);
 const vad = await SileroVad.load();
 const corpora = await loadCorpora(['../shared/data/ravdess', '../shared/data/emodb'], []);
-const val = officialSplit(corpora.items).val.filter((it) => {
-  const m = labelSet.map(it.label);
-  return m !== null && classes.includes(m);
-});
-const clips: { logits: number[][]; truth: number; corpus: string }[] = [];
-for (const list of speakerSessions(val, (it) => it, 1)) {
-  let session: NormalizerState | undefined;
-  for (const it of list) {
-    const r = await analyzeSamples((await decodeAudioFile(it.path)).samples, pkg, { vad, session });
-    session = r.session;
-    if (r.windows.length)
-      clips.push({
-        logits: r.windows.map((w) => w.logits),
-        truth: classes.indexOf(labelSet.map(it.label)!),
-        corpus: it.corpus,
-      });
-  }
-}
+const found = await clipLogits(officialSplit(corpora.items).val, pkg, { vad, seed: 1 });
 await vad.release();
 await pkg.engine.release();
+const clips = found.windows.map((logits, i) => ({
+  logits,
+  truth: found.truth[i]!,
+  corpus: found.items[i]!.corpus,
+}));
 
 const windowLogits = clips.flatMap((c) => c.logits);
 const windowTruth = clips.flatMap((c) => c.logits.map(() => c.truth));
-const meanLogits = clips.map((c) =>
-  classes.map((_, j) => c.logits.reduce((a, l) => a + l[j]!, 0) / c.logits.length),
-);
 const temps: Record<string, number> = {
   package: pkg.config.temperature,
   'fitted per window': fitTemperature(windowLogits, windowTruth),
   'fitted per clip (mean logits, as train/ensemble fit)': fitTemperature(
-    meanLogits,
+    found.logits,
     clips.map((c) => c.truth),
   ),
 };

@@ -100,41 +100,44 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     const env = { ...process.env, INIT_CWD: root };
     // Five RAVDESS actors as "my data": speaker names of the user's choosing, paths relative to the CSV.
     const labels: Record<string, string> = { '01': 'neutral', '03': 'happy', '04': 'sad', '05': 'angry' };
-    const rows = ['path,label,speaker'];
-    for (const actor of [1, 2, 3, 4, 5]) {
-      for (const f of ravdessActorFiles(actor)) {
-        const emotion = basename(f).split('-')[2] ?? '';
-        const label = labels[emotion];
-        if (label) rows.push(`${relative(tmp, f)},${label},agent-${actor}`);
+    /** Writes `tmp/<name>.csv` with the four-emotion clips of RAVDESS `actors` as speakers `<prefix><actor>`. */
+    const writeManifest = (name: string, actors: number[], prefix: string) => {
+      const rows = ['path,label,speaker'];
+      for (const actor of actors) {
+        for (const f of ravdessActorFiles(actor)) {
+          const label = labels[basename(f).split('-')[2] ?? ''];
+          if (label) rows.push(`${relative(tmp, f)},${label},${prefix}${actor}`);
+        }
       }
-    }
-    const csv = join(tmp, 'my-calls.csv');
-    writeFileSync(csv, `${rows.join('\n')}\n`);
-    const train = await run(
-      tsx,
-      [
-        'models/src/cli/train.ts',
-        '--manifest',
-        csv,
-        '--label-set',
-        'valence3',
-        '--out',
-        out,
-        '--epochs',
-        '1',
-        '--arch',
-        'stats-mlp',
-        '--augment',
-        '0',
-        '--backend',
-        'wasm',
-        '--cache',
-        join(tmp, 'cache'),
-        '--test-speakers',
-        'agent-5',
-      ],
-      { cwd: root, env, maxBuffer: 1 << 24 },
-    );
+      const csv = join(tmp, `${name}.csv`);
+      writeFileSync(csv, `${rows.join('\n')}\n`);
+      return { csv, rows };
+    };
+    const { csv, rows } = writeManifest('my-calls', [1, 2, 3, 4, 5], 'agent-');
+    /** `train` on that manifest: valence3, one epoch of stats-mlp, agent-5 as test speaker. */
+    const trainArgs = (dir: string, ...extra: string[]) => [
+      'models/src/cli/train.ts',
+      '--manifest',
+      csv,
+      '--label-set',
+      'valence3',
+      '--out',
+      dir,
+      '--epochs',
+      '1',
+      '--arch',
+      'stats-mlp',
+      '--augment',
+      '0',
+      '--backend',
+      'wasm',
+      '--cache',
+      join(tmp, 'cache'),
+      '--test-speakers',
+      'agent-5',
+      ...extra,
+    ];
+    const train = await run(tsx, trainArgs(out), { cwd: root, env, maxBuffer: 1 << 24 });
     // 4 speakers outside test: one (20%, rounded up) is held out for validation, and the log names it.
     const named =
       /validation speakers chosen automatically \(20% of speakers\): (manifest:agent-[1-4])\b/.exec(
@@ -211,13 +214,7 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     expect(card).toContain(`--manifest ${csv} --split test --test-speakers agent-5`);
 
     // Calibration on audio of one's own: a sixth actor the package never heard, as a new manifest.
-    const rows6 = ['path,label,speaker'];
-    for (const f of ravdessActorFiles(6)) {
-      const label = labels[basename(f).split('-')[2] ?? ''];
-      if (label) rows6.push(`${relative(tmp, f)},${label},caller-6`);
-    }
-    const csv6 = join(tmp, 'new-calls.csv');
-    writeFileSync(csv6, `${rows6.join('\n')}\n`);
+    const { csv: csv6, rows: rows6 } = writeManifest('new-calls', [6], 'caller-');
     const calibrated = join(tmp, 'pkg-calibrated');
     await expect(
       run(tsx, ['models/src/cli/calibrate.ts', '--model', out, '--manifest', csv, '--out', calibrated], {
@@ -269,33 +266,7 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     for (const [n, dir] of all.entries()) {
       await run(
         tsx,
-        [
-          'models/src/cli/train.ts',
-          '--manifest',
-          csv,
-          '--label-set',
-          'valence3',
-          '--out',
-          dir,
-          '--epochs',
-          '1',
-          '--arch',
-          'stats-mlp',
-          '--augment',
-          '0',
-          '--backend',
-          'wasm',
-          '--cache',
-          join(tmp, 'cache'),
-          '--test-speakers',
-          'agent-5',
-          '--include-val',
-          '--checkpoint',
-          'last',
-          '--seed',
-          String(n + 2),
-          '--quiet',
-        ],
+        trainArgs(dir, '--include-val', '--checkpoint', 'last', '--seed', String(n + 2), '--quiet'),
         { cwd: root, env, maxBuffer: 1 << 24 },
       );
     }

@@ -22,18 +22,17 @@ import { officialSplit } from '../corpora/split.ts';
 import type { CorpusName } from '../corpora/types.ts';
 import { clipLogits } from '../eval/clip-logits.ts';
 import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
-import { collect, loadCorpora, SPEAKER_OPTION_HELP, splitOptionsFromFlags, userPath } from './common.ts';
+import {
+  collect,
+  loadCorpora,
+  SPEAKER_OPTION_HELP,
+  sourcePaths,
+  splitOptionsFromFlags,
+  userPath,
+} from './common.ts';
 
 /** Files of a package that hold the model itself (its card and report describe the old temperature). */
 const MODEL_FILES = new Set(['config.json', 'model.onnx', 'tfjs-model.json', 'tfjs-weights.bin', 'members']);
-
-/** `name: /abs/path (N clips, ...)` source lines, as `train` records them: the paths. */
-function sourcePaths(lines: unknown): string[] {
-  return (Array.isArray(lines) ? lines : []).flatMap((l) => {
-    const m = typeof l === 'string' ? /^\w+: (.*) \(\d+ clips/.exec(l) : null;
-    return m ? [resolve(m[1]!)] : [];
-  });
-}
 
 /** What a package (or any of its members) trained on: source paths, and whether validation speakers were in. */
 function trainedOn(training: Record<string, unknown> | undefined): {
@@ -51,9 +50,6 @@ function trainedOn(training: Record<string, unknown> | undefined): {
     valInTraining: all.some((t) => t.valInTraining === true),
   };
 }
-
-const nll = (logits: number[][], truth: number[], t: number) =>
-  logits.reduce((a, l, i) => a - Math.log(Math.max(softmax(l, t)[truth[i]!]!, 1e-12)), 0) / logits.length;
 
 const program = new Command()
   .name('calibrate')
@@ -119,7 +115,7 @@ const program = new Command()
         truth,
         config.classes,
       );
-      return { temperature: t, ua: m.ua, ece: m.ece, nll: nll(logits, truth, t) };
+      return { temperature: t, ua: m.ua, ece: m.ece, nll: m.nll };
     };
     const calibration = {
       from: config.id,

@@ -46,6 +46,22 @@ export async function loadCorpora(
   return { items, rejected, sources };
 }
 
+/**
+ * The folders and manifests of `loadCorpora`'s source lines (`<corpus>: <path> (<n> clips, ...)`, as
+ * packages record them in `training.corpora`), resolved; anything else in `lines` is ignored.
+ */
+export function sourcePaths(lines: unknown): string[] {
+  return (Array.isArray(lines) ? lines : []).flatMap((l) => {
+    const m = typeof l === 'string' ? /^\w+: (.*) \(\d+ clips/.exec(l) : null;
+    return m ? [resolve(m[1]!)] : [];
+  });
+}
+
+/** Refuses a numeric option that is given but not a positive number (`--temperature`, ...). */
+export function assertPositive(flag: string, value: number | undefined): void {
+  if (value !== undefined && !(value > 0)) throw new Error(`${flag} must be a positive number, got ${value}`);
+}
+
 /** Collects a repeatable option. */
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];

@@ -20,7 +20,14 @@ import { officialSplit } from '../corpora/split.ts';
 import { clipLogits } from '../eval/clip-logits.ts';
 import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
 import { type EnsembleOptions, ensembleOnnx } from '../export/ensemble.ts';
-import { collect, loadCorpora, SPEAKER_OPTION_HELP, splitOptionsFromFlags, userPath } from './common.ts';
+import {
+  assertPositive,
+  collect,
+  loadCorpora,
+  SPEAKER_OPTION_HELP,
+  splitOptionsFromFlags,
+  userPath,
+} from './common.ts';
 
 const program = new Command()
   .name('ensemble')
@@ -58,8 +65,7 @@ const program = new Command()
       throw new Error('give --temperature or --temperature-from, not both');
     if (opts.temperatureFactor !== undefined && opts.temperatureFrom === undefined)
       throw new Error('--temperature-factor scales the temperature of --temperature-from: give both');
-    if (opts.temperatureFactor !== undefined && !(opts.temperatureFactor > 0))
-      throw new Error(`--temperature-factor must be a positive number, got ${opts.temperatureFactor}`);
+    assertPositive('--temperature-factor', opts.temperatureFactor);
     let temperatureFrom: Record<string, unknown> | undefined;
     if (opts.temperatureFrom !== undefined) {
       const dir = userPath(opts.temperatureFrom);
@@ -79,8 +85,7 @@ const program = new Command()
       };
       opts.temperature = source.temperature * (opts.temperatureFactor ?? 1);
     }
-    if (opts.temperature !== undefined && !(opts.temperature > 0))
-      throw new Error(`--temperature must be a positive number, got ${opts.temperature}`);
+    assertPositive('--temperature', opts.temperature);
     if (valInTraining && opts.temperature === undefined)
       throw new Error(
         'members were trained on the validation speakers (--include-val): a temperature fitted there would be overconfident; give --temperature-from or --temperature',

@@ -16,7 +16,14 @@ import type { CorpusName } from '../corpora/types.ts';
 import { CHANNEL_HELP, parseChannel } from '../eval/channel.ts';
 import { evaluateModel } from '../eval/evaluate.ts';
 import { formatTable, writeEvaluationReport } from '../eval/report.ts';
-import { collect, loadCorpora, SPEAKER_OPTION_HELP, splitOptionsFromFlags, userPath } from './common.ts';
+import {
+  assertPositive,
+  collect,
+  loadCorpora,
+  SPEAKER_OPTION_HELP,
+  splitOptionsFromFlags,
+  userPath,
+} from './common.ts';
 
 const program = new Command()
   .name('evaluate')
@@ -53,8 +60,7 @@ const program = new Command()
     if (!['test', 'val', 'train', 'all'].includes(split))
       throw new Error(`--split must be test, val, train or all, got ${split}`);
     const channel = parseChannel(opts.channel);
-    if (opts.temperature !== undefined && !(opts.temperature > 0))
-      throw new Error(`--temperature must be a positive number, got ${opts.temperature}`);
+    assertPositive('--temperature', opts.temperature);
     const loaded = await loadModelPackage(userPath(opts.model));
     // A what-if temperature: the package's calibration replaced for this evaluation only.
     const pkg =

@@ -32,7 +32,14 @@ import { ARCHITECTURES, type ArchitectureName } from '../train/architectures.ts'
 import { initTrainingBackend } from '../train/backend.ts';
 import { defaultTrainOptions, train } from '../train/trainer.ts';
 import { trainingVariants } from '../train/variants.ts';
-import { collect, loadCorpora, SPEAKER_OPTION_HELP, splitOptionsFromFlags, userPath } from './common.ts';
+import {
+  assertPositive,
+  collect,
+  loadCorpora,
+  SPEAKER_OPTION_HELP,
+  splitOptionsFromFlags,
+  userPath,
+} from './common.ts';
 
 const program = new Command()
   .name('train')
@@ -159,8 +166,7 @@ const program = new Command()
       throw new Error(
         '--include-val needs --checkpoint last: validation speakers in training cannot choose a checkpoint',
       );
-    if (opts.temperature !== undefined && !(opts.temperature > 0))
-      throw new Error(`--temperature must be a positive number, got ${opts.temperature}`);
+    assertPositive('--temperature', opts.temperature);
     const split = officialSplit(corpora.items, splitOptionsFromFlags(corpora.items, opts, log).options);
     const limit = (xs: typeof split.train) => (opts.limit ? xs.slice(0, opts.limit) : xs);
     // With --include-val the validation speakers are trained on too; they are still scored each

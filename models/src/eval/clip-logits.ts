@@ -14,7 +14,12 @@ import { progress } from '../util/progress.ts';
 import { speakerSessions } from './evaluate.ts';
 
 export interface ClipLogits {
+  /** Per clip, the mean of its windows' logits. */
   logits: number[][];
+  /** Per clip, each window's logits (what live events are computed from). */
+  windows: number[][][];
+  /** Per clip, the item it came from. */
+  items: CorpusItem[];
   /** Class index of each clip. */
   truth: number[];
   /** Clips left out: label outside the model's classes, or no speech found. */
@@ -35,6 +40,8 @@ export async function clipLogits(
   });
   let skipped = items.length - scored.length;
   const logits: number[][] = [];
+  const windows: number[][][] = [];
+  const kept: CorpusItem[] = [];
   const truth: number[] = [];
   const bar = progress(o.label ?? 'temperature', scored.length, { quiet: o.quiet });
   for (const list of speakerSessions(scored, (s) => s.item, o.seed)) {
@@ -56,9 +63,11 @@ export async function clipLogits(
           (_, j) => r.windows.reduce((a, w) => a + w.logits[j]!, 0) / r.windows.length,
         ),
       );
+      windows.push(r.windows.map((w) => w.logits));
+      kept.push(item);
       truth.push(cls);
     }
   }
   bar.stop();
-  return { logits, truth, skipped };
+  return { logits, windows, items: kept, truth, skipped };
 }
