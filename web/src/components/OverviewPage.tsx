@@ -89,10 +89,7 @@ export default function OverviewPage() {
   });
 
   useEffect(() => store.setSettings(loadAlertSettings()), [store]);
-  const updateSettings = (next: AlertSettings) => {
-    store.setSettings(next);
-    saveAlertSettings(next);
-  };
+  const updateSettings = (patch: Partial<AlertSettings>) => saveAlertSettings(store.updateSettings(patch));
 
   const offset = snap.clockOffsetMs;
   const classes = useMemo(() => {
@@ -432,7 +429,8 @@ function AlertPanel({
 }: {
   alerts: readonly AlertEpisode[];
   settings: AlertSettings;
-  onChange: (s: AlertSettings) => void;
+  /** Called with the one setting that changed (the others may have changed since this render). */
+  onChange: (patch: Partial<AlertSettings>) => void;
 }) {
   const ids = useId();
   const active = alerts.filter((a) => a.until === null);
@@ -460,7 +458,7 @@ function AlertPanel({
             value={settings.threshold}
             onChange={(e) => {
               const v = e.currentTarget.valueAsNumber;
-              if (Number.isFinite(v)) onChange({ ...settings, threshold: v });
+              if (Number.isFinite(v)) onChange({ threshold: v });
             }}
           />
         </div>
@@ -475,7 +473,7 @@ function AlertPanel({
             value={settings.seconds}
             onChange={(e) => {
               const v = e.currentTarget.valueAsNumber;
-              if (Number.isFinite(v)) onChange({ ...settings, seconds: v });
+              if (Number.isFinite(v)) onChange({ seconds: v });
             }}
           />
         </div>

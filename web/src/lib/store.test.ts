@@ -96,6 +96,18 @@ describe('DashboardStore', () => {
     expect(store.getSnapshot().alerts.map((a) => a.streamId)).toEqual(['x']);
   });
 
+  it('keeps two settings edits made before the next frame', () => {
+    const { store, flush } = manualStore();
+    store.setSettings({ threshold: 0.6, seconds: 4 });
+    flush();
+    // Both edits start from the snapshot's settings, as two inputs of one form do between frames.
+    store.updateSettings({ threshold: 0.35 });
+    const both = store.updateSettings({ seconds: 2 });
+    expect(both).toEqual({ threshold: 0.35, seconds: 2 });
+    flush();
+    expect(store.getSnapshot().settings).toEqual({ threshold: 0.35, seconds: 2 });
+  });
+
   it('takes a timeline as the whole state of its stream and marks ended ones', () => {
     const { store, flush } = manualStore();
     store.timeline({ ...exampleTimeline, active: false, summary: exampleStreamEnd.summary });

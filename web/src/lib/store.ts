@@ -165,6 +165,16 @@ export class DashboardStore {
     this.changed();
   }
 
+  /**
+   * Changes some settings and returns the whole of them. The patch is applied to the settings as they
+   * are now, not as the last snapshot showed them: two edits before the next frame (a fast user,
+   * autofill) both stay.
+   */
+  updateSettings(patch: Partial<AlertSettings>): AlertSettings {
+    this.setSettings({ ...this.settings, ...patch });
+    return { ...this.settings };
+  }
+
   /** Schedules a flush (one per frame however many events arrive). */
   private changed(): void {
     if (this.scheduled) return;
