@@ -240,6 +240,13 @@ describe('resolveSplitOptions: user-named and automatic validation speakers', ()
     expect(speakersOf(train)).toEqual(['ravdess:12']);
   });
 
+  it('matches numeric ids whatever their zero padding', () => {
+    const { options } = resolveSplitOptions(corpusItems, { val: ['ravdess:011', 'emodb:3'] });
+    expect(speakersOf(officialSplit(corpusItems, options).val)).toEqual(['emodb:03', 'ravdess:11']);
+    expect(() => resolveSplitOptions(corpusItems, { val: ['ravdess:3'] })).toThrow(/not in the data/);
+    expect(() => resolveSplitOptions(corpusItems, { val: ['015'] })).toThrow(/several corpora/);
+  });
+
   it('leaves corpora nobody named on the official rule', () => {
     const { options, notes } = resolveSplitOptions(corpusItems, {});
     expect(notes).toEqual([]);

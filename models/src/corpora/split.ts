@@ -232,9 +232,24 @@ export function resolveSplitOptions(
   const resolveId = (id: string): { corpus: CorpusName; speaker: string } => {
     const trimmed = id.trim();
     if (trimmed === '') throw new TypeError('empty speaker id in --val-speakers / --test-speakers');
-    const owners = [...speakersByCorpus].filter(
+    let owners = [...speakersByCorpus].filter(
       ([corpus, set]) => set.has(trimmed) || set.has(`${corpus}:${trimmed}`),
     );
+    // Numeric ids match regardless of zero padding (`ravdess:1` is `ravdess:01`).
+    const numeric = /^(?:([^:]+):)?(\d+)$/.exec(trimmed);
+    if (owners.length === 0 && numeric) {
+      const [, prefix, digits] = numeric;
+      const padded = [...speakersByCorpus].flatMap(([corpus, set]) =>
+        [...set]
+          .filter((s) => {
+            const m = /^([^:]+):(\d+)$/.exec(s);
+            return m !== null && (prefix === undefined || m[1] === prefix) && Number(m[2]) === Number(digits);
+          })
+          .map((s) => ({ corpus, speaker: s })),
+      );
+      if (padded.length === 1) return padded[0] as { corpus: CorpusName; speaker: string };
+      owners = [...speakersByCorpus].filter(([corpus]) => padded.some((p) => p.corpus === corpus));
+    }
     if (owners.length === 0) {
       const known = [...speakersByCorpus.values()].flatMap((s) => [...s]).sort();
       const shown = known.slice(0, 12).join(', ') + (known.length > 12 ? ', ...' : '');
