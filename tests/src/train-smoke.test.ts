@@ -89,7 +89,20 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     expect(result.confusion).toHaveLength(config.classes.length);
     expect(Object.keys(result.perClass)).toEqual(config.classes);
     expect(result.predictions).toHaveLength(12);
-    expect(existsSync(join(tmp, 'report', 'report.md'))).toBe(true);
+    // Per speaker: the clips, accuracy and mean confidence of that speaker's predictions.
+    type Prediction = { speaker: string; truth: string; predicted: string; confidence: number };
+    const predictions = result.predictions as Prediction[];
+    const speakers = [...new Set(predictions.map((p) => p.speaker))].sort();
+    expect(Object.keys(result.bySpeaker)).toEqual(speakers);
+    for (const s of speakers) {
+      const own = predictions.filter((p) => p.speaker === s);
+      const m = result.bySpeaker[s];
+      expect(m.n).toBe(own.length);
+      expect(m.wa).toBeCloseTo(own.filter((p) => p.truth === p.predicted).length / own.length, 12);
+      expect(m.confidence).toBeCloseTo(own.reduce((a, p) => a + p.confidence, 0) / own.length, 12);
+    }
+    expect(result.uncertainty.speakers === undefined).toBe(speakers.length < 3);
+    expect(readFileSync(join(tmp, 'report', 'report.md'), 'utf8')).toContain('| speaker | clips |');
     expect(existsSync(join(tmp, 'report', 'confusion.png'))).toBe(true);
     expect(existsSync(join(tmp, 'report', 'reliability.png'))).toBe(true);
   }, 600_000);

@@ -78,6 +78,15 @@ const RESEARCH_SOURCE = /^(ravdess|emodb|cremad|savee|tess):/;
 /** Channels the card measures besides clean audio (see `eval/channel.ts`). */
 const CARD_CHANNELS = ['peak', 'randgain:10', 'phone', 'noise:20', 'noise:10'] as const;
 
+/** The per-speaker figures of one corpus's session evaluation. */
+const speakersOf = (r: CardResult) => r.session.bySpeaker ?? {};
+
+/** Each test speaker's confidence - accuracy, e.g. `ravdess:19 +0.031, ravdess:20 -0.012`. */
+const speakerGaps = (r: CardResult) =>
+  Object.entries(speakersOf(r))
+    .map(([s, m]) => `${s} ${m.confidence >= m.wa ? '+' : ''}${(m.confidence - m.wa).toFixed(3)}`)
+    .join(', ') || '-';
+
 function card(
   dir: string,
   config: Awaited<ReturnType<typeof loadModelPackage>>['config'],
@@ -130,8 +139,8 @@ ${(temperatureFrom.commands ?? []).join('\n')}
   const noise = results.map((r) => {
     const u = r.session.uncertainty;
     return u
-      ? `| ${r.corpus} | ${f3(u.uaCi95[0])}-${f3(u.uaCi95[1])} | ${f3(u.eceIfCalibrated.mean)} (${f3(u.eceIfCalibrated.p95)}) | ${u.eceP.toFixed(2)} |`
-      : `| ${r.corpus} | - | - | - |`;
+      ? `| ${r.corpus} | ${f3(u.uaCi95[0])}-${f3(u.uaCi95[1])} | ${u.uaCi95BySpeaker ? `${f3(u.uaCi95BySpeaker[0])}-${f3(u.uaCi95BySpeaker[1])}` : `- (${Object.keys(speakersOf(r)).length} speakers)`} | ${f3(u.eceIfCalibrated.mean)} (${f3(u.eceIfCalibrated.p95)}) | ${u.eceP.toFixed(2)} | ${speakerGaps(r)} |`
+      : `| ${r.corpus} | - | - | - | - | - |`;
   });
   // Calibration the sampling noise cannot explain (a calibrated model does as badly in under 5% of draws).
   const miscalibrated = results.flatMap((r) => {
@@ -142,7 +151,7 @@ ${(temperatureFrom.commands ?? []).join('\n')}
     const confidence = bins.reduce((a, b) => a + b.count * b.confidenceMean, 0) / n;
     const way = confidence > r.session.wa ? 'over' : 'under';
     return [
-      `- Calibration on ${r.corpus}: its ECE (${f3(r.session.ece)}) is beyond what chance gives a perfectly calibrated model on ${r.session.n} clips (p95 ${f3(u.eceIfCalibrated.p95)}); mean confidence ${f3(confidence)} against an accuracy of ${f3(r.session.wa)}, so its probabilities there are ${way}-confident.`,
+      `- Calibration on ${r.corpus}: its ECE (${f3(r.session.ece)}) is beyond what chance gives a perfectly calibrated model on ${r.session.n} clips drawn independently (p95 ${f3(u.eceIfCalibrated.p95)}); mean confidence ${f3(confidence)} against an accuracy of ${f3(r.session.wa)}, so its probabilities there are ${way}-confident. Calibration also moves from speaker to speaker (confidence - accuracy per test speaker: ${speakerGaps(r)}), which that figure does not count, so a temperature fitted on other speakers can be off on a handful of new ones; \`npm run calibrate\` refits it on your own speakers.`,
     ];
   });
   const confusions = results.map((r) => {
@@ -261,8 +270,8 @@ ${rows.join('\n')}
 
 Sampling noise (session): how far these figures move by chance on test sets this small.
 
-| corpus | UA 95% CI (bootstrap) | ECE of a perfectly calibrated model, same confidences: mean (p95) | share of those at or above the observed ECE |
-|---|---|---|---|
+| corpus | UA 95% CI (clips resampled) | UA 95% CI (speakers resampled) | ECE of a perfectly calibrated model, same confidences: mean (p95) | share of those at or above the observed ECE | confidence - accuracy per speaker |
+|---|---|---|---|---|---|
 ${noise.join('\n')}
 
 UA (session) when the test audio goes through another channel first (\`--channel\` of evaluate):

@@ -44,6 +44,12 @@ export interface EvaluationResult extends Metrics {
   /** Scored clips in which no speech was found (scored as a uniform, i.e. wrong-ish, guess). */
   noSpeech: number;
   byCorpus: Record<string, Metrics>;
+  /**
+   * Per speaker: clips, UA, accuracy and mean confidence. Calibration moves between speakers (one
+   * speaker's confidence can exceed its accuracy by 0.15 while another's falls short), so a set of a
+   * few speakers can be over-confident as a whole even when the temperature was fitted well.
+   */
+  bySpeaker: Record<string, { n: number; ua: number; wa: number; confidence: number }>;
   predictions: ClipPrediction[];
 }
 
@@ -125,13 +131,31 @@ export async function evaluateModel(
   }
   bar.stop();
   const overall = computeMetrics(probs, truth, classes);
-  overall.uncertainty = samplingUncertainty(probs, truth, classes);
+  overall.uncertainty = samplingUncertainty(probs, truth, classes, {
+    speakers: predictions.map((p) => p.speaker),
+  });
+  const indicesWhere = (keep: (p: ClipPrediction) => boolean) =>
+    predictions.map((p, i) => (keep(p) ? i : -1)).filter((i) => i >= 0);
   const byCorpus: Record<string, Metrics> = {};
   for (const corpus of new Set(predictions.map((p) => p.corpus))) {
-    const idx = predictions.map((p, i) => (p.corpus === corpus ? i : -1)).filter((i) => i >= 0);
+    const idx = indicesWhere((p) => p.corpus === corpus);
     const p = idx.map((i) => probs[i]!);
     const t = idx.map((i) => truth[i]!);
-    byCorpus[corpus] = { ...computeMetrics(p, t, classes), uncertainty: samplingUncertainty(p, t, classes) };
+    byCorpus[corpus] = {
+      ...computeMetrics(p, t, classes),
+      uncertainty: samplingUncertainty(p, t, classes, { speakers: idx.map((i) => predictions[i]!.speaker) }),
+    };
+  }
+  const bySpeaker: EvaluationResult['bySpeaker'] = {};
+  for (const speaker of [...new Set(predictions.map((p) => p.speaker))].sort()) {
+    const idx = indicesWhere((p) => p.speaker === speaker);
+    const m = computeMetrics(
+      idx.map((i) => probs[i]!),
+      idx.map((i) => truth[i]!),
+      classes,
+    );
+    const confidence = idx.reduce((a, i) => a + predictions[i]!.confidence, 0) / idx.length;
+    bySpeaker[speaker] = { n: idx.length, ua: m.ua, wa: m.wa, confidence };
   }
   return {
     ...overall,
@@ -142,6 +166,7 @@ export async function evaluateModel(
     skippedLabels,
     noSpeech: predictions.filter((p) => p.noSpeech).length,
     byCorpus,
+    bySpeaker,
     predictions,
   };
 }

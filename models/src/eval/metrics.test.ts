@@ -120,6 +120,44 @@ describe('sampling uncertainty', () => {
     expect(width(1600)).toBeLessThan(width(100) / 2);
   });
 
+  it('widens the UA interval when speakers, not clips, differ', () => {
+    // Six speakers of 60 clips: three right on 85% of their clips, three on 45%.
+    const n = 360;
+    const good = synthetic(
+      n,
+      () => 0.6,
+      () => 0.85,
+      6,
+    );
+    const poor = synthetic(
+      n,
+      () => 0.6,
+      () => 0.45,
+      7,
+    );
+    const half = (i: number) => Math.floor(i / 60) % 2 === 0;
+    const probs = good.probs.map((p, i) => (half(i) ? p : poor.probs[i]!));
+    const truth = good.truth;
+    const speakers = Array.from({ length: n }, (_, i) => `s${Math.floor(i / 60)}`);
+    const u = samplingUncertainty(probs, truth, classes, { speakers });
+    expect(u.speakers).toBe(6);
+    const [lo, hi] = u.uaCi95BySpeaker!;
+    expect(hi - lo).toBeGreaterThan(1.5 * (u.uaCi95[1] - u.uaCi95[0]));
+    const ua = computeMetrics(probs, truth, classes).ua;
+    expect(lo).toBeLessThan(ua);
+    expect(hi).toBeGreaterThan(ua);
+    // The clip interval and the rest do not change when speakers are given.
+    const plain = samplingUncertainty(probs, truth, classes);
+    expect(u.uaCi95).toEqual(plain.uaCi95);
+    expect(u.eceIfCalibrated).toEqual(plain.eceIfCalibrated);
+    // Two speakers are too few to resample.
+    const two = samplingUncertainty(probs, truth, classes, {
+      speakers: speakers.map((s) => (s < 's3' ? 'a' : 'b')),
+    });
+    expect(two.uaCi95BySpeaker).toBeUndefined();
+    expect(() => samplingUncertainty(probs, truth, classes, { speakers: ['a'] })).toThrow(/one speaker/);
+  });
+
   it('tells sampling noise from miscalibration', () => {
     // Calibrated: right with probability equal to the confidence. 104 clips (the EmoDB test set).
     const calibrated = synthetic(

@@ -48,6 +48,15 @@ export interface SamplingUncertainty {
   eceIfCalibrated: { mean: number; p95: number };
   /** Share of those calibrated draws whose ECE is at least the observed one (a one-sided p-value). */
   eceP: number;
+  /**
+   * 95% interval of UA when the speakers are resampled (each draw takes as many speakers as the set
+   * has, with replacement, and all their clips): a test set of a few speakers is a sample of speakers
+   * as much as of clips, and speakers differ far more than clips of one speaker do. Present when the
+   * clips' speakers were given and there are at least three.
+   */
+  uaCi95BySpeaker?: [number, number];
+  /** Distinct speakers behind {@link uaCi95BySpeaker}. */
+  speakers?: number;
   draws: number;
 }
 
@@ -162,7 +171,13 @@ export function samplingUncertainty(
   probs: ArrayLike<number>[],
   truth: readonly number[],
   classes: readonly string[],
-  o: { draws?: number; seed?: number | string; bins?: number } = {},
+  o: {
+    draws?: number;
+    seed?: number | string;
+    bins?: number;
+    /** Each clip's speaker: adds the speaker-resampled UA interval. */
+    speakers?: readonly string[];
+  } = {},
 ): SamplingUncertainty {
   const draws = o.draws ?? 2000;
   const bins = o.bins ?? 10;
@@ -211,12 +226,54 @@ export function samplingUncertainty(
   eces.sort();
   const q = (a: Float64Array, p: number) =>
     a[Math.min(a.length - 1, Math.max(0, Math.round(p * (a.length - 1))))]!;
+  const bySpeaker = o.speakers ? speakerResampledUa(o.speakers, predicted, truth, k, draws, rng) : null;
   return {
     uaCi95: [q(uas, 0.025), q(uas, 0.975)],
     eceIfCalibrated: { mean: eces.reduce((a, b) => a + b, 0) / draws, p95: q(eces, 0.95) },
     eceP: atLeast / draws,
+    ...(bySpeaker
+      ? { uaCi95BySpeaker: [q(bySpeaker.uas, 0.025), q(bySpeaker.uas, 0.975)], speakers: bySpeaker.speakers }
+      : {}),
     draws,
   };
+}
+
+/** Sorted UA of `draws` speaker resamples, or null with fewer than three speakers. */
+function speakerResampledUa(
+  speakers: readonly string[],
+  predicted: Int32Array,
+  truth: readonly number[],
+  k: number,
+  draws: number,
+  rng: Rng,
+): { uas: Float64Array; speakers: number } | null {
+  if (speakers.length !== truth.length) throw new RangeError('one speaker per clip');
+  const clipsOf = new Map<string, number[]>();
+  speakers.forEach((s, i) => clipsOf.set(s, [...(clipsOf.get(s) ?? []), i]));
+  const groups = [...clipsOf.keys()].sort().map((s) => clipsOf.get(s)!);
+  if (groups.length < 3) return null;
+  const uas = new Float64Array(draws);
+  const support = new Float64Array(k);
+  const hits = new Float64Array(k);
+  for (let d = 0; d < draws; d++) {
+    support.fill(0);
+    hits.fill(0);
+    for (let g = 0; g < groups.length; g++) {
+      for (const i of groups[Math.floor(rng.next() * groups.length)]!) {
+        support[truth[i]!]!++;
+        if (predicted[i] === truth[i]) hits[truth[i]!]!++;
+      }
+    }
+    let recall = 0;
+    let present = 0;
+    for (let c = 0; c < k; c++)
+      if (support[c]! > 0) {
+        recall += hits[c]! / support[c]!;
+        present++;
+      }
+    uas[d] = present ? recall / present : 0;
+  }
+  return { uas: uas.sort(), speakers: groups.length };
 }
 
 /** Softmax of `logits / temperature` (the pipeline's own calibrated softmax). */

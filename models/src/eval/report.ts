@@ -14,8 +14,11 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 function metricRows(name: string, m: Metrics): string {
   const u = m.uncertainty;
   const ci = u ? `${u.uaCi95[0].toFixed(3)}-${u.uaCi95[1].toFixed(3)}` : '-';
+  const bySpeaker = u?.uaCi95BySpeaker
+    ? `${u.uaCi95BySpeaker[0].toFixed(3)}-${u.uaCi95BySpeaker[1].toFixed(3)} (${u.speakers})`
+    : '-';
   const floor = u ? `${u.eceIfCalibrated.mean.toFixed(3)} (p95 ${u.eceIfCalibrated.p95.toFixed(3)})` : '-';
-  return `| ${name} | ${m.n} | ${m.ua.toFixed(3)} | ${ci} | ${m.wa.toFixed(3)} | ${m.macroF1.toFixed(3)} | ${m.ece.toFixed(3)} | ${floor} |`;
+  return `| ${name} | ${m.n} | ${m.ua.toFixed(3)} | ${ci} | ${bySpeaker} | ${m.wa.toFixed(3)} | ${m.macroF1.toFixed(3)} | ${m.ece.toFixed(3)} | ${floor} |`;
 }
 
 /** The console summary: overall and per-corpus metrics and per-class recall. */
@@ -24,13 +27,22 @@ export function formatTable(r: EvaluationResult, ctx: { split: string; sources: 
     `model ${r.model}, split ${ctx.split}, adaptation ${r.adapt}, channel ${r.channel}`,
     `clips scored ${r.n}, skipped (label not in model) ${r.skipped}, no speech found ${r.noSpeech}`,
     '',
-    '| set | clips | UA | UA 95% CI | WA | macro-F1 | ECE | ECE if calibrated |',
-    '|---|---|---|---|---|---|---|---|',
+    '| set | clips | UA | UA 95% CI | by speaker (speakers) | WA | macro-F1 | ECE | ECE if calibrated |',
+    '|---|---|---|---|---|---|---|---|---|',
     metricRows('all', r),
     ...Object.entries(r.byCorpus).map(([c, m]) => metricRows(c, m)),
     '',
-    'UA 95% CI: stratified bootstrap over clips. ECE if calibrated: the ECE a perfectly calibrated',
-    'model with these confidences shows on this many clips by chance (mean, 95th percentile).',
+    'UA 95% CI: stratified bootstrap over clips; by speaker: speakers resampled (three or more), the',
+    'wider and more honest interval for a test set of few speakers. ECE if calibrated: the ECE a',
+    'perfectly calibrated model with these confidences shows on this many clips by chance (mean, 95th',
+    'percentile); it counts clips only, and calibration also moves between speakers (table below).',
+    '',
+    '| speaker | clips | UA | accuracy | confidence | confidence - accuracy |',
+    '|---|---|---|---|---|---|',
+    ...Object.entries(r.bySpeaker).map(
+      ([s, m]) =>
+        `| ${s} | ${m.n} | ${m.ua.toFixed(3)} | ${m.wa.toFixed(3)} | ${m.confidence.toFixed(3)} | ${m.confidence - m.wa >= 0 ? '+' : ''}${(m.confidence - m.wa).toFixed(3)} |`,
+    ),
     '',
     '| class | support | recall | precision | F1 |',
     '|---|---|---|---|---|',
