@@ -306,14 +306,32 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     await expect(run(tsx, ensembleArgs('--temperature-factor', '1.5'), { cwd: root, env })).rejects.toThrow(
       /give both/,
     );
-    await run(tsx, ensembleArgs('--temperature-from', out, '--temperature-factor', '1.5'), {
-      cwd: root,
-      env,
-      maxBuffer: 1 << 24,
-    });
+    await expect(
+      run(tsx, ensembleArgs('--temperature-from', out, '--temperature-factor-note', 'why'), {
+        cwd: root,
+        env,
+      }),
+    ).rejects.toThrow(/explains --temperature-factor/);
+    const note = 'the factor measured on out-of-fold speakers';
+    await run(
+      tsx,
+      ensembleArgs(
+        '--temperature-from',
+        out,
+        '--temperature-factor',
+        '1.5',
+        '--temperature-factor-note',
+        note,
+      ),
+      { cwd: root, env, maxBuffer: 1 << 24 },
+    );
     const ens = parseModelConfig(JSON.parse(readFileSync(join(tmp, 'ens', 'config.json'), 'utf8')));
     expect(ens.temperature).toBeCloseTo(config.temperature * 1.5, 12);
-    expect(ens.training?.temperatureFrom).toMatchObject({ temperature: config.temperature, factor: 1.5 });
+    expect(ens.training?.temperatureFrom).toMatchObject({
+      temperature: config.temperature,
+      factor: 1.5,
+      factorNote: note,
+    });
     expect(ens.classes).toEqual(config.classes);
   }, 600_000);
 });

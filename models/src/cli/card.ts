@@ -35,6 +35,8 @@ function trainingOf(training: Record<string, unknown> | undefined): {
     temperature?: number;
     /** The held-out temperature was multiplied by this (`ensemble --temperature-factor`). */
     factor?: number;
+    /** Where the factor comes from (`ensemble --temperature-factor-note`). */
+    factorNote?: string;
     val?: { ua?: number; ece?: number };
     commands?: string[];
   };
@@ -97,8 +99,11 @@ function card(
   const fixedWords =
     temperatureFrom?.factor === undefined
       ? `The temperature (${temperatureFrom?.temperature?.toFixed(3) ?? '?'}) and the recipe were fixed`
-      : `The recipe was fixed, and the temperature (${config.temperature.toFixed(3)} = ${temperatureFrom.temperature?.toFixed(3) ?? '?'} x ${temperatureFrom.factor}, the factor
-for members trained on more speakers than the held-out ones: models/experiments/README.md, Session 8) derived,`;
+      : `The recipe was fixed, and the temperature (${config.temperature.toFixed(3)} = ${temperatureFrom.temperature?.toFixed(3) ?? '?'} x ${temperatureFrom.factor}, ${
+          temperatureFrom.factorNote ??
+          `the factor
+for members trained on more speakers than the held-out ones: models/experiments/README.md, Session 8`
+        }) derived,`;
   const cal = config.calibration as
     | {
         from?: string;

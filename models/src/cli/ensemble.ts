@@ -53,6 +53,10 @@ const program = new Command()
     'with --temperature-from: multiply its temperature by f (members trained on more speakers are sharper than the held-out ones it was fitted on; see models/experiments/README.md, Session 8)',
     Number,
   )
+  .option(
+    '--temperature-factor-note <text>',
+    'with --temperature-factor: where the factor comes from, recorded and stated in the card',
+  )
   .action(async (opts) => {
     const dirs = (opts.model as string[]).map(userPath);
     if (dirs.length < 2) throw new Error('give at least two --model packages');
@@ -66,6 +70,8 @@ const program = new Command()
     if (opts.temperatureFactor !== undefined && opts.temperatureFrom === undefined)
       throw new Error('--temperature-factor scales the temperature of --temperature-from: give both');
     assertPositive('--temperature-factor', opts.temperatureFactor);
+    if (opts.temperatureFactorNote !== undefined && opts.temperatureFactor === undefined)
+      throw new Error('--temperature-factor-note explains --temperature-factor: give both');
     let temperatureFrom: Record<string, unknown> | undefined;
     if (opts.temperatureFrom !== undefined) {
       const dir = userPath(opts.temperatureFrom);
@@ -82,6 +88,7 @@ const program = new Command()
           (c) => typeof c === 'string',
         ),
         ...(opts.temperatureFactor !== undefined ? { factor: opts.temperatureFactor } : {}),
+        ...(opts.temperatureFactorNote !== undefined ? { factorNote: opts.temperatureFactorNote } : {}),
       };
       opts.temperature = source.temperature * (opts.temperatureFactor ?? 1);
     }
