@@ -244,7 +244,21 @@ describe('resolveSplitOptions: user-named and automatic validation speakers', ()
     const { options } = resolveSplitOptions(corpusItems, { val: ['ravdess:011', 'emodb:3'] });
     expect(speakersOf(officialSplit(corpusItems, options).val)).toEqual(['emodb:03', 'ravdess:11']);
     expect(() => resolveSplitOptions(corpusItems, { val: ['ravdess:3'] })).toThrow(/not in the data/);
-    expect(() => resolveSplitOptions(corpusItems, { val: ['015'] })).toThrow(/several corpora/);
+    expect(() => resolveSplitOptions(corpusItems, { val: ['015'] })).toThrow(
+      /name one of emodb:15, ravdess:15/,
+    );
+    // Within one corpus too: never a guess.
+    const padded = [
+      item('manifest', 'manifest:1'),
+      item('manifest', 'manifest:01'),
+      item('manifest', 'manifest:2'),
+    ];
+    expect(() => resolveSplitOptions(padded, { val: ['manifest:001'] })).toThrow(
+      /name one of manifest:01, manifest:1/,
+    );
+    expect(
+      speakersOf(officialSplit(padded, resolveSplitOptions(padded, { val: ['02'] }).options).val),
+    ).toEqual(['manifest:2']);
   });
 
   it('leaves corpora nobody named on the official rule', () => {

@@ -232,7 +232,7 @@ export function resolveSplitOptions(
   const resolveId = (id: string): { corpus: CorpusName; speaker: string } => {
     const trimmed = id.trim();
     if (trimmed === '') throw new TypeError('empty speaker id in --val-speakers / --test-speakers');
-    let owners = [...speakersByCorpus].filter(
+    const owners = [...speakersByCorpus].filter(
       ([corpus, set]) => set.has(trimmed) || set.has(`${corpus}:${trimmed}`),
     );
     // Numeric ids match regardless of zero padding (`ravdess:1` is `ravdess:01`).
@@ -248,7 +248,13 @@ export function resolveSplitOptions(
           .map((s) => ({ corpus, speaker: s })),
       );
       if (padded.length === 1) return padded[0] as { corpus: CorpusName; speaker: string };
-      owners = [...speakersByCorpus].filter(([corpus]) => padded.some((p) => p.corpus === corpus));
+      if (padded.length > 1)
+        throw new TypeError(
+          `speaker "${trimmed}" matches several speakers; name one of ${padded
+            .map((p) => p.speaker)
+            .sort()
+            .join(', ')}`,
+        );
     }
     if (owners.length === 0) {
       const known = [...speakersByCorpus.values()].flatMap((s) => [...s]).sort();
