@@ -249,7 +249,11 @@ function speakerResampledUa(
 ): { uas: Float64Array; speakers: number } | null {
   if (speakers.length !== truth.length) throw new RangeError('one speaker per clip');
   const clipsOf = new Map<string, number[]>();
-  speakers.forEach((s, i) => clipsOf.set(s, [...(clipsOf.get(s) ?? []), i]));
+  for (let i = 0; i < speakers.length; i++) {
+    const list = clipsOf.get(speakers[i]!) ?? [];
+    list.push(i);
+    clipsOf.set(speakers[i]!, list);
+  }
   const groups = [...clipsOf.keys()].sort().map((s) => clipsOf.get(s)!);
   if (groups.length < 3) return null;
   const uas = new Float64Array(draws);
