@@ -24,6 +24,7 @@ import { clipLogits } from '../eval/clip-logits.ts';
 import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
 import {
   collect,
+  commandLine,
   loadCorpora,
   SPEAKER_OPTION_HELP,
   sourcePaths,
@@ -126,7 +127,7 @@ const program = new Command()
       skipped,
       before: figures(before),
       after: figures(after),
-      command: `npm run calibrate -- ${process.argv.slice(2).join(' ')}`,
+      command: commandLine('calibrate'),
     };
     await mkdir(out, { recursive: true });
     for (const name of await readdir(dir)) {

@@ -89,3 +89,12 @@ export function splitOptionsFromFlags(
   for (const note of resolved.notes) log(`split: ${note}`);
   return resolved;
 }
+
+/**
+ * The command line that ran this script, as `npm run <script> -- <args>` with each argument quoted
+ * for a POSIX shell where it needs to be, so a recorded command can be pasted back as it ran.
+ */
+export function commandLine(script: string, args: readonly string[] = process.argv.slice(2)): string {
+  const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
+  return `npm run ${script} -- ${args.map(quote).join(' ')}`;
+}

@@ -23,6 +23,7 @@ import { type EnsembleOptions, ensembleOnnx } from '../export/ensemble.ts';
 import {
   assertPositive,
   collect,
+  commandLine,
   loadCorpora,
   SPEAKER_OPTION_HELP,
   splitOptionsFromFlags,
@@ -172,7 +173,7 @@ const program = new Command()
       temperature: 1,
       training: {
         members: configs.map((c) => ({ id: c.id, training: c.training, metrics: c.metrics })),
-        command: `npm run ensemble -- ${process.argv.slice(2).join(' ')}`,
+        command: commandLine('ensemble'),
         ...(temperatureFrom ? { temperatureFrom } : {}),
       },
       metrics: {},

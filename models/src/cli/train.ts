@@ -35,6 +35,7 @@ import { trainingVariants } from '../train/variants.ts';
 import {
   assertPositive,
   collect,
+  commandLine,
   loadCorpora,
   SPEAKER_OPTION_HELP,
   splitOptionsFromFlags,
@@ -353,7 +354,7 @@ const program = new Command()
           seed: opts.seed,
           augmentSeed: opts.augmentSeed ?? opts.seed,
         },
-        command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
+        command: commandLine('train'),
         backend: backend.backend,
         bestEpoch: result.bestEpoch,
         stoppedBy: result.stoppedBy,

@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { commandLine } from './common.ts';
+
+describe('commandLine', () => {
+  it('leaves plain arguments bare and quotes the rest', () => {
+    expect(
+      commandLine('train', ['--data', '../shared/data/ravdess', '--val-speakers', 'ravdess:01,emodb:03']),
+    ).toBe('npm run train -- --data ../shared/data/ravdess --val-speakers ravdess:01,emodb:03');
+    expect(
+      commandLine('ensemble', ['--temperature-factor-note', "the speakers' factor (0.738); see README"]),
+    ).toBe(`npm run ensemble -- --temperature-factor-note 'the speakers'\\'' factor (0.738); see README'`);
+  });
+
+  it('property: a shell splits the line back into the same arguments', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({ minLength: 1, maxLength: 12 }).filter((a) => !a.includes('\0')),
+          { maxLength: 5 },
+        ),
+        (args) => {
+          const line = commandLine('x', args).replace(/^npm run x -- /, '');
+          const out = execFileSync('/bin/sh', [
+            '-c',
+            `for a in ${line}; do printf '%s\\0' "$a"; done`,
+          ]).toString('utf8');
+          expect(out.split('\0').slice(0, -1)).toEqual(args);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
