@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The default model's full training run, two trainings at a time (one per core), from the repository root:
+#
+#   bash models/recipes/train-default.sh <out dir> [held-out]
+#
+# Without `held-out`: the eight members trained on every non-test speaker (--include-val), merged into
+# one ONNX package at <out dir>/package with the temperature the recipe fixed on held-out speakers
+# (T_HELD, default the shipped default's). With `held-out`: the same members trained without the
+# validation speakers, merged with the temperature fitted on them (what the recipe is chosen and
+# calibrated on). Member packages, logs and the timing go to <out dir>. TDNN_EPOCHS (default 150) sets
+# the frame members' epochs; DATA the corpora (default ../shared/data/ravdess and ../shared/data/emodb).
+set -euo pipefail
+out=${1:?usage: train-default.sh <out dir> [held-out]}
+mode=${2:-all}
+[[ $mode == all || $mode == held-out ]] || { echo "second argument: held-out or nothing" >&2; exit 2; }
+tdnn_epochs=${TDNN_EPOCHS:-150}
+data=${DATA:-"--data ../shared/data/ravdess --data ../shared/data/emodb"}
+include=""; [[ $mode == all ]] && include="--include-val"
+mkdir -p "$out"
+start=$(date +%s)
+common="$data --features logmel,mfcc,rms,pitch --augment 2 --augment-seed 1 --schedule cosine --mixup 0.4 --checkpoint last --mel-floor 35 --noisy-copies $include"
+job() { # job <arch> <seed>
+  local arch=$1 seed=$2 extra="--epochs 150 --speech-only"
+  [[ $arch == tdnn ]] && extra="--epochs $tdnn_epochs"
+  local t0=$(date +%s)
+  npm run --silent train -- $common --arch "$arch" $extra --seed "$seed" --out "$out/$arch-s$seed" \
+    > "$out/$arch-s$seed.log" 2>&1 || { echo "$arch seed $seed failed: $out/$arch-s$seed.log" >&2; return 1; }
+  echo "$arch seed $seed: $(( ($(date +%s) - t0) / 60 )) min" | tee -a "$out/timing.txt"
+}
+export -f job; export common out tdnn_epochs
+# The first member builds the feature cache alone (two builds of one cache would race and double the work).
+job stats-mlp 1
+printf '%s\n' "tdnn 1" "tdnn 2" "tdnn 3" "tdnn 4" "stats-mlp 2" "stats-mlp 3" "stats-mlp 4" |
+  xargs -P 2 -L 1 bash -c 'job $0 $1'
+members=""
+for s in 1 2 3 4; do members="$members --model $out/stats-mlp-s$s"; done
+for s in 1 2 3 4; do members="$members --model $out/tdnn-s$s"; done
+temperature=""; [[ $mode == all ]] && temperature="--temperature ${T_HELD:-$(node -p "require('./models/default/config.json').temperature")}"
+npm run --silent ensemble -- $members $data $temperature --out "$out/package" 2>&1 | tail -1 | tee -a "$out/timing.txt"
+echo "full run ($mode, tdnn $tdnn_epochs epochs): $(( ($(date +%s) - start) / 60 )) min" | tee -a "$out/timing.txt"
