@@ -16,6 +16,12 @@ mode=${2:-all}
 tdnn_epochs=${TDNN_EPOCHS:-150}
 data=${DATA:-"--data ../shared/data/ravdess --data ../shared/data/emodb"}
 include=""; [[ $mode == all ]] && include="--include-val"
+# The shipped temperature was fitted for these corpora; other data needs its own: run held-out first
+# and pass its package's temperature as T_HELD.
+if [[ $mode == all && -n ${DATA:-} && -z ${T_HELD:-} ]]; then
+  echo "with DATA, give T_HELD: the temperature of your held-out run (train-default.sh <dir> held-out; <dir>/package/config.json)" >&2
+  exit 2
+fi
 mkdir -p "$out"
 start=$(date +%s)
 common="$data --features logmel,mfcc,rms,pitch --augment 2 --augment-seed 1 --schedule cosine --mixup 0.4 --checkpoint last --mel-floor 35 --noisy-copies $include"

@@ -51,6 +51,11 @@ describe.each(['default', 'level-robust', 'stats'])('models/%s', (name) => {
       const m = JSON.parse(readFileSync(join(dir, 'report', corpus, 'metrics.json'), 'utf8'));
       expect(card).toContain(`| ${corpus} | ${m.session.n} | ${m.session.ua.toFixed(3)} |`);
     }
+    // The default's full training run was timed as one job (models/recipes/train-default.sh); its card says how long.
+    const fullRun = (pkg.config.training as { fullRun?: { minutes?: number } } | undefined)?.fullRun;
+    if (name === 'default') expect(fullRun?.minutes).toBeGreaterThan(0);
+    if (fullRun?.minutes !== undefined)
+      expect(card).toContain(`took ${fullRun.minutes.toFixed(0)} minutes of wall time`);
     await pkg.engine.release();
   });
 

@@ -30,6 +30,8 @@ function trainingOf(training: Record<string, unknown> | undefined): {
   minutes: number;
   members: number;
   commands: string[];
+  /** A timed full training run of the whole package as one job (`models/recipes/train-default.sh`). */
+  fullRun?: { command?: string; minutes?: number; machine?: string; note?: string };
   temperatureFrom?: {
     id?: string;
     temperature?: number;
@@ -51,12 +53,14 @@ function trainingOf(training: Record<string, unknown> | undefined): {
   );
   const minutes = all.reduce((a, m) => a + Number(m.minutes ?? 0), 0);
   const temperatureFrom = own.temperatureFrom as ReturnType<typeof trainingOf>['temperatureFrom'];
+  const fullRun = own.fullRun as ReturnType<typeof trainingOf>['fullRun'];
   return {
     t: all[0] ?? {},
     minutes,
     members: members?.length ?? 1,
     commands,
     ...(temperatureFrom ? { temperatureFrom } : {}),
+    ...(fullRun ? { fullRun } : {}),
   };
 }
 
@@ -94,7 +98,14 @@ function card(
   config: Awaited<ReturnType<typeof loadModelPackage>>['config'],
   results: CardResult[],
 ): string {
-  const { t, minutes, members, commands: trainCommands, temperatureFrom } = trainingOf(config.training);
+  const {
+    t,
+    minutes,
+    members,
+    commands: trainCommands,
+    temperatureFrom,
+    fullRun,
+  } = trainingOf(config.training);
   const held = temperatureFrom?.val;
   const fixedWords =
     temperatureFrom?.factor === undefined
@@ -250,7 +261,12 @@ speakers (${valWords}),`
 } variants ${((t.variants as string[]) ?? []).join(', ')};
 ${
   members > 1
-    ? `${members} members averaged in one graph, ${minutes.toFixed(0)} minutes of training in total on ${t.backend ?? '?'}.`
+    ? `${members} members averaged in one graph, ${minutes.toFixed(0)} minutes of training in total on ${t.backend ?? '?'}${
+        fullRun?.minutes === undefined
+          ? '.'
+          : ` (summed over members, some of which shared the cores with other runs). As one job, \`${fullRun.command ?? '?'}\`
+(feature cache, then two members at a time, then the ensemble) took ${fullRun.minutes.toFixed(0)} minutes of wall time${fullRun.machine ? ` on ${fullRun.machine}` : ''}${fullRun.note ? `; ${fullRun.note}` : ''}.`
+      }`
     : `best epoch ${t.bestEpoch ?? '?'} (${t.stoppedBy ?? '?'}), ${minutes.toFixed(0)} minutes on ${t.backend ?? '?'}.`
 }
 ${
