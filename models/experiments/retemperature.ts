@@ -18,12 +18,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadModelPackage } from '@emostream/server/engine/model-package';
-import { SileroVad } from '@emostream/server/vad/silero';
-import { commandLine, loadCorpora, splitOptionsFromFlags } from '../src/cli/common.ts';
-import { officialSplit } from '../src/corpora/split.ts';
-import { clipLogits } from '../src/eval/clip-logits.ts';
-import { computeMetrics, softmax } from '../src/eval/metrics.ts';
+import { commandLine, loadCorpora } from '../src/cli/common.ts';
+import { figuresAt, validationLogits } from '../src/eval/validation.ts';
 
 const [dir, ...rest] = process.argv.slice(2);
 if (!dir) throw new Error('give the package folder');
@@ -54,20 +50,9 @@ if (typeof from?.temperature !== 'number')
   throw new Error(`${dir}: no held-out temperature recorded (training.temperatureFrom)`);
 const temperature = check ? (config.temperature as number) : from.temperature * factor!;
 
-const pkg = await loadModelPackage(dir);
-const corpora = await loadCorpora(data, []);
-const split = splitOptionsFromFlags(corpora.items, {}, (l) => process.stderr.write(`${l}\n`));
-const val = officialSplit(corpora.items, split.options).val;
-const vad = await SileroVad.load();
-const { logits, truth } = await clipLogits(val, pkg, { vad, seed: 1 });
-await vad.release();
-await pkg.engine.release();
-const m = computeMetrics(
-  logits.map((l) => softmax(l, temperature)),
-  truth,
-  config.classes,
-);
-const figures = { ua: m.ua, wa: m.wa, macroF1: m.macroF1, ece: m.ece };
+// Exactly `ensemble`'s measurement: the validation speakers, each one session, seed 1.
+const found = await validationLogits(dir, await loadCorpora(data, []), {}, 1);
+const figures = figuresAt(found, config.classes, temperature);
 const key = config.training?.members?.some(
   (x: { training?: { valInTraining?: boolean } }) => x.training?.valInTraining === true,
 )

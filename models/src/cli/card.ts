@@ -16,7 +16,7 @@ import { Command } from 'commander';
 import { officialSplit } from '../corpora/split.ts';
 import { parseChannel } from '../eval/channel.ts';
 import { type EvaluationResult, evaluateModel } from '../eval/evaluate.ts';
-import { writeEvaluationReport } from '../eval/report.ts';
+import { calibrationGap, writeEvaluationReport } from '../eval/report.ts';
 import { collect, loadCorpora, SPEAKER_OPTION_HELP, splitOptionsFromFlags, userPath } from './common.ts';
 
 const f3 = (x: number) => x.toFixed(3);
@@ -90,7 +90,7 @@ const speakersOf = (r: CardResult) => r.session.bySpeaker ?? {};
 /** Each test speaker's confidence - accuracy, e.g. `ravdess:19 +0.031, ravdess:20 -0.012`. */
 const speakerGaps = (r: CardResult) =>
   Object.entries(speakersOf(r))
-    .map(([s, m]) => `${s} ${m.confidence >= m.wa ? '+' : ''}${(m.confidence - m.wa).toFixed(3)}`)
+    .map(([s, m]) => `${s} ${calibrationGap(m)}`)
     .join(', ') || '-';
 
 function card(

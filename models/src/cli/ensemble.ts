@@ -11,14 +11,12 @@
  */
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadModelPackage, modelInputShape } from '@emostream/server/engine/model-package';
-import { SileroVad } from '@emostream/server/vad/silero';
+import { modelInputShape } from '@emostream/server/engine/model-package';
 import { type FeatureOptions, resolveFeatureOptions } from '@emostream/shared/features/options';
 import { parseModelConfig } from '@emostream/shared/model/config';
 import { Command } from 'commander';
-import { officialSplit } from '../corpora/split.ts';
-import { clipLogits } from '../eval/clip-logits.ts';
-import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
+import { fitTemperature } from '../eval/metrics.ts';
+import { figuresAt, validationLogits } from '../eval/validation.ts';
 import { type EnsembleOptions, ensembleOnnx } from '../export/ensemble.ts';
 import {
   assertPositive,
@@ -26,7 +24,6 @@ import {
   commandLine,
   loadCorpora,
   SPEAKER_OPTION_HELP,
-  splitOptionsFromFlags,
   userPath,
 } from './common.ts';
 
@@ -181,28 +178,17 @@ const program = new Command()
     await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 
     // Temperature on the validation speakers, analysed as sessions like `evaluate` does.
-    const pkg = await loadModelPackage(out);
     const corpora = await loadCorpora(opts.data, opts.manifest);
-    const splitOptions = splitOptionsFromFlags(corpora.items, opts, (l) => process.stderr.write(`${l}\n`));
-    const val = officialSplit(corpora.items, splitOptions.options).val;
-    const vad = await SileroVad.load();
-    const { logits, truth } = await clipLogits(val, pkg, { vad, seed: opts.seed });
-    const temperature = opts.temperature ?? fitTemperature(logits, truth);
-    const m = computeMetrics(
-      logits.map((l) => softmax(l, temperature)),
-      truth,
-      first.classes,
-    );
+    const found = await validationLogits(out, corpora, opts, opts.seed);
+    const temperature = opts.temperature ?? fitTemperature(found.logits, found.truth);
+    const figures = figuresAt(found, first.classes, temperature);
     config.temperature = temperature;
-    const figures = { ua: m.ua, wa: m.wa, macroF1: m.macroF1, ece: m.ece };
     // Figures on speakers the members trained on measure fit, not generalisation: named so.
     config.metrics = valInTraining ? { valInTraining: figures } : { val: figures };
     await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     process.stderr.write(
-      `ensemble of ${dirs.length}: ${valInTraining ? 'val (trained on)' : 'val'} UA ${m.ua.toFixed(3)}, ECE ${m.ece.toFixed(3)}, T ${temperature.toFixed(3)}${opts.temperature === undefined ? '' : ` (from ${opts.temperatureFrom ?? 'the command line'})`}\n`,
+      `ensemble of ${dirs.length}: ${valInTraining ? 'val (trained on)' : 'val'} UA ${figures.ua.toFixed(3)}, ECE ${figures.ece.toFixed(3)}, T ${temperature.toFixed(3)}${opts.temperature === undefined ? '' : ` (from ${opts.temperatureFrom ?? 'the command line'})`}\n`,
     );
-    await vad.release();
-    await pkg.engine.release();
   });
 
 await program.parseAsync();

@@ -11,6 +11,10 @@ import type { Metrics } from './metrics.ts';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
+/** A speaker's confidence - accuracy, signed: `+0.031`, `-0.012`. */
+export const calibrationGap = (m: { confidence: number; wa: number }) =>
+  `${m.confidence - m.wa >= 0 ? '+' : ''}${(m.confidence - m.wa).toFixed(3)}`;
+
 function metricRows(name: string, m: Metrics): string {
   const u = m.uncertainty;
   const ci = u ? `${u.uaCi95[0].toFixed(3)}-${u.uaCi95[1].toFixed(3)}` : '-';
@@ -41,7 +45,7 @@ export function formatTable(r: EvaluationResult, ctx: { split: string; sources: 
     '|---|---|---|---|---|---|',
     ...Object.entries(r.bySpeaker).map(
       ([s, m]) =>
-        `| ${s} | ${m.n} | ${m.ua.toFixed(3)} | ${m.wa.toFixed(3)} | ${m.confidence.toFixed(3)} | ${m.confidence - m.wa >= 0 ? '+' : ''}${(m.confidence - m.wa).toFixed(3)} |`,
+        `| ${s} | ${m.n} | ${m.ua.toFixed(3)} | ${m.wa.toFixed(3)} | ${m.confidence.toFixed(3)} | ${calibrationGap(m)} |`,
     ),
     '',
     '| class | support | recall | precision | F1 |',
