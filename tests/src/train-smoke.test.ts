@@ -5,13 +5,13 @@
  * README's own-data route: a CSV manifest with no validation speakers named trains too.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseModelConfig } from '@emostream/shared/model/config';
-import { hasData, ravdessActorFiles } from '@emostream/shared/testing/corpus';
+import { hasData, writeRavdessManifest } from '@emostream/shared/testing/corpus';
 import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
@@ -112,20 +112,8 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     const out = join(tmp, 'pkg');
     const env = { ...process.env, INIT_CWD: root };
     // Five RAVDESS actors as "my data": speaker names of the user's choosing, paths relative to the CSV.
-    const labels: Record<string, string> = { '01': 'neutral', '03': 'happy', '04': 'sad', '05': 'angry' };
-    /** Writes `tmp/<name>.csv` with the four-emotion clips of RAVDESS `actors` as speakers `<prefix><actor>`. */
-    const writeManifest = (name: string, actors: number[], prefix: string) => {
-      const rows = ['path,label,speaker'];
-      for (const actor of actors) {
-        for (const f of ravdessActorFiles(actor)) {
-          const label = labels[basename(f).split('-')[2] ?? ''];
-          if (label) rows.push(`${relative(tmp, f)},${label},${prefix}${actor}`);
-        }
-      }
-      const csv = join(tmp, `${name}.csv`);
-      writeFileSync(csv, `${rows.join('\n')}\n`);
-      return { csv, rows };
-    };
+    const writeManifest = (name: string, actors: number[], prefix: string) =>
+      writeRavdessManifest(tmp, name, actors, prefix);
     const { csv, rows } = writeManifest('my-calls', [1, 2, 3, 4, 5], 'agent-');
     /** `train` on that manifest: valence3, one epoch of stats-mlp, agent-5 as test speaker. */
     const trainArgs = (dir: string, ...extra: string[]) => [
@@ -303,6 +291,16 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     await expect(run(tsx, ensembleArgs(), { cwd: root, env })).rejects.toThrow(
       /trained on the validation speakers \(--include-val\)/,
     );
+    // Other validation speakers than the members held out: refused before anything is written.
+    const other = ['manifest:agent-1', 'manifest:agent-2'].find((s) => s !== named?.[1])!;
+    await expect(
+      run(tsx, ensembleArgs('--temperature-from', out, '--val-speakers', other), { cwd: root, env }),
+    ).rejects.toThrow(
+      new RegExp(
+        `held out validation speakers ${named?.[1]}, but the data and speaker flags given here make them ${other}:`,
+      ),
+    );
+    expect(existsSync(join(tmp, 'ens'))).toBe(false);
     await expect(run(tsx, ensembleArgs('--temperature-factor', '1.5'), { cwd: root, env })).rejects.toThrow(
       /give both/,
     );

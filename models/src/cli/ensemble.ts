@@ -16,7 +16,12 @@ import { type FeatureOptions, resolveFeatureOptions } from '@emostream/shared/fe
 import { parseModelConfig } from '@emostream/shared/model/config';
 import { Command } from 'commander';
 import { fitTemperature } from '../eval/metrics.ts';
-import { figuresAt, validationLogits } from '../eval/validation.ts';
+import {
+  assertSameValidationSpeakers,
+  figuresAt,
+  validationLogits,
+  validationSpeakers,
+} from '../eval/validation.ts';
 import { type EnsembleOptions, ensembleOnnx } from '../export/ensemble.ts';
 import {
   assertPositive,
@@ -62,6 +67,12 @@ const program = new Command()
       dirs.map(async (d) => parseModelConfig(JSON.parse(await readFile(join(d, 'config.json'), 'utf8')))),
     );
     const first = configs[0]!;
+    // The validation speakers first: a temperature fitted on others would be wrong, found before any work.
+    const corpora = await loadCorpora(opts.data, opts.manifest);
+    assertSameValidationSpeakers(
+      dirs.map((dir, i) => ({ dir, valSpeakers: configs[i]!.training?.valSpeakers as string[] | undefined })),
+      validationSpeakers(corpora, opts),
+    );
     const valInTraining = configs.some((c) => c.training?.valInTraining === true);
     if (opts.temperature !== undefined && opts.temperatureFrom !== undefined)
       throw new Error('give --temperature or --temperature-from, not both');
@@ -178,7 +189,6 @@ const program = new Command()
     await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 
     // Temperature on the validation speakers, analysed as sessions like `evaluate` does.
-    const corpora = await loadCorpora(opts.data, opts.manifest);
     const found = await validationLogits(out, corpora, opts, opts.seed);
     const temperature = opts.temperature ?? fitTemperature(found.logits, found.truth);
     const figures = figuresAt(found, first.classes, temperature);

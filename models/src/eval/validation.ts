@@ -10,17 +10,51 @@ import { officialSplit } from '../corpora/split.ts';
 import { type ClipLogits, clipLogits } from './clip-logits.ts';
 import { computeMetrics, softmax } from './metrics.ts';
 
+type SpeakerFlags = { valSpeakers?: string[]; testSpeakers?: string[] };
+
+/** The validation clips of `corpora` under the user's speaker flags (the split `train` holds out). */
+function validationItems(corpora: LoadedCorpora, flags: SpeakerFlags, log?: (line: string) => void) {
+  return officialSplit(corpora.items, splitOptionsFromFlags(corpora.items, flags, log).options).val;
+}
+
+/** The validation speakers of `corpora` under the user's speaker flags, sorted. */
+export function validationSpeakers(corpora: LoadedCorpora, flags: SpeakerFlags): string[] {
+  return [...new Set(validationItems(corpora, flags).map((it) => it.speaker))].sort();
+}
+
+/**
+ * Refuses to fit or record a temperature on speakers other than the ones the members held out: the
+ * members that record their validation speakers (`training.valSpeakers`) must agree with each other
+ * and with `speakers`, the validation speakers of the data and flags given now. A mismatch (another
+ * `--val-speakers`, a forgotten `--test-speakers`, other data) would calibrate on speakers the
+ * members trained on, or report figures for speakers they were not chosen on.
+ */
+export function assertSameValidationSpeakers(
+  members: ReadonlyArray<{ dir: string; valSpeakers?: readonly string[] | undefined }>,
+  speakers: readonly string[],
+): void {
+  const want = speakers.join(' ');
+  for (const m of members) {
+    if (m.valSpeakers === undefined) continue;
+    const had = [...m.valSpeakers].sort().join(' ');
+    if (had !== want)
+      throw new Error(
+        `${m.dir} held out validation speakers ${had || '(none)'}, but the data and speaker flags given here make them ${want || '(none)'}: give the --data/--manifest and --val-speakers/--test-speakers its training had`,
+      );
+  }
+}
+
 export async function validationLogits(
   dir: string,
   corpora: LoadedCorpora,
-  flags: { valSpeakers?: string[]; testSpeakers?: string[] },
+  flags: SpeakerFlags,
   seed: number,
 ): Promise<ClipLogits> {
   const pkg = await loadModelPackage(dir);
-  const split = splitOptionsFromFlags(corpora.items, flags, (l) => process.stderr.write(`${l}\n`));
+  const items = validationItems(corpora, flags, (l) => process.stderr.write(`${l}\n`));
   const vad = await SileroVad.load();
   try {
-    return await clipLogits(officialSplit(corpora.items, split.options).val, pkg, { vad, seed });
+    return await clipLogits(items, pkg, { vad, seed });
   } finally {
     await vad.release();
     await pkg.engine.release();

@@ -3,8 +3,8 @@
  * corpora from `../shared/data` beside the repository (never copied into it); set `EMOSTREAM_DATA`
  * to point elsewhere.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import decode from 'audio-decode';
 
@@ -27,6 +27,30 @@ export function ravdessActorFiles(actor: number): string[] {
     .filter((f) => f.endsWith('.flac'))
     .sort()
     .map((f) => join(dir, f));
+}
+
+/**
+ * Writes `<dir>/<name>.csv`, a manifest (`path,label,speaker`, paths relative to it) of the neutral,
+ * happy, sad and angry clips of RAVDESS `actors`, as speakers `<prefix><actor>`: "a user's own data"
+ * for tests of the manifest route. Returns its path and rows (header first).
+ */
+export function writeRavdessManifest(
+  dir: string,
+  name: string,
+  actors: readonly number[],
+  prefix: string,
+): { csv: string; rows: string[] } {
+  const labels: Record<string, string> = { '01': 'neutral', '03': 'happy', '04': 'sad', '05': 'angry' };
+  const rows = ['path,label,speaker'];
+  for (const actor of actors) {
+    for (const f of ravdessActorFiles(actor)) {
+      const label = labels[basename(f).split('-')[2] ?? ''];
+      if (label) rows.push(`${relative(dir, f)},${label},${prefix}${actor}`);
+    }
+  }
+  const csv = join(dir, `${name}.csv`);
+  writeFileSync(csv, `${rows.join('\n')}\n`);
+  return { csv, rows };
 }
 
 /** Decodes a corpus file (16 kHz mono FLAC) to float samples. */
