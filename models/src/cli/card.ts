@@ -261,7 +261,7 @@ speakers (${valWords}),`
 } variants ${((t.variants as string[]) ?? []).join(', ')};
 ${
   members > 1
-    ? `${members} members averaged in one graph, ${minutes.toFixed(0)} minutes of training in total on ${t.backend ?? '?'}${
+    ? `${members} members ${config.ensembleCombine === 'mean-prob' ? 'combined in one graph (their probabilities averaged, the temperature applied to the result)' : 'averaged in one graph'}, ${minutes.toFixed(0)} minutes of training in total on ${t.backend ?? '?'}${
         fullRun?.minutes === undefined
           ? '.'
           : ` (summed over members, some of which shared the cores with other runs). As one job, \`${fullRun.command ?? '?'}\`

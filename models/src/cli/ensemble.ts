@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { modelInputShape } from '@emostream/server/engine/model-package';
 import { type FeatureOptions, resolveFeatureOptions } from '@emostream/shared/features/options';
 import { parseModelConfig } from '@emostream/shared/model/config';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { fitTemperature } from '../eval/metrics.ts';
 import {
   assertSameValidationSpeakers,
@@ -22,7 +22,12 @@ import {
   validationLogits,
   validationSpeakers,
 } from '../eval/validation.ts';
-import { type EnsembleOptions, ensembleOnnx } from '../export/ensemble.ts';
+import {
+  ENSEMBLE_COMBINES,
+  type EnsembleCombine,
+  type EnsembleOptions,
+  ensembleOnnx,
+} from '../export/ensemble.ts';
 import {
   assertPositive,
   collect,
@@ -42,6 +47,14 @@ const program = new Command()
   .requiredOption('--out <dir>', 'ensemble package folder to write')
   .option('--name <id>', 'model id')
   .option('--seed <n>', 'session order seed', Number, 1)
+  .addOption(
+    new Option(
+      '--combine <how>',
+      "the members' logits averaged, or their probabilities (the output is then the log of that mean, and the temperature applies after it)",
+    )
+      .choices(ENSEMBLE_COMBINES)
+      .default('mean-logit'),
+  )
   .option(
     '--temperature <t>',
     'store this temperature instead of fitting one on the validation speakers',
@@ -155,7 +168,7 @@ const program = new Command()
       await Promise.all(
         dirs.map(async (d, i) => new Uint8Array(await readFile(join(d, configs[i]!.onnx.file)))),
       ),
-      slices ? { slices } : {},
+      { ...(slices ? { slices } : {}), combine: opts.combine as EnsembleCombine },
     );
     const out = userPath(opts.out);
     await mkdir(out, { recursive: true });
@@ -177,6 +190,7 @@ const program = new Command()
       id: opts.name ?? `ensemble-${configs.map((c) => c.id).join('+')}`,
       createdAt: new Date().toISOString(),
       architecture: `ensemble(${configs.map((c) => c.architecture).join(', ')})`,
+      ...(opts.combine === 'mean-prob' ? { ensembleCombine: 'mean-prob' as const } : {}),
       onnx: { ...first.onnx, file: 'model.onnx' },
       temperature: 1,
       training: {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../train/architectures.ts';
-import { ensembleOnnx } from './ensemble.ts';
+import { ensembleCombineOf, ensembleOnnx, recombineEnsembleOnnx } from './ensemble.ts';
 import { exportOnnx } from './onnx.ts';
 
 describe('ensembleOnnx', () => {
@@ -39,6 +39,54 @@ describe('ensembleOnnx', () => {
       for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(expected[i]!, 4);
     }
     await session.release();
+  });
+
+  it("with mean-prob outputs the log of the mean of the members' probabilities, and recombines", async () => {
+    await tf.setBackend('cpu');
+    const base = { frames: 50, dim: 16, classes: 5, width: 0.25, dropout: 0, l2: 0 };
+    // crnn-attn has a Softmax of its own (attention): recombining must leave it in place.
+    const a = buildModel('vgg2d', { ...base, seed: 1 });
+    const b = buildModel('crnn-attn', { ...base, seed: 2 });
+    const c = buildModel('tdnn', { ...base, seed: 3 });
+    const members = [exportOnnx(a), exportOnnx(b), exportOnnx(c)];
+    const logitMean = ensembleOnnx(members);
+    const probMean = ensembleOnnx(members, { combine: 'mean-prob' });
+    expect(ensembleCombineOf(logitMean)).toBe('mean-logit');
+    expect(ensembleCombineOf(probMean)).toBe('mean-prob');
+    expect(ensembleCombineOf(members[0]!)).toBeUndefined();
+    const recombined = recombineEnsembleOnnx(logitMean, 'mean-prob');
+    const back = recombineEnsembleOnnx(recombined, 'mean-logit');
+    expect(ensembleCombineOf(recombined)).toBe('mean-prob');
+    expect(ensembleCombineOf(back)).toBe('mean-logit');
+    const n = 4;
+    const x = tf.randomNormal([n, 50, 16], 0, 3, 'float32', 5);
+    const own = [a, b, c].map((m) => m.predict(x) as tf.Tensor);
+    const meanLogit = tf.div(tf.addN(own), 3).dataSync();
+    const meanProb = tf.log(tf.div(tf.addN(own.map((t) => tf.softmax(t))), 3)).dataSync();
+    const feed = { features: new ort.Tensor('float32', x.dataSync() as Float32Array, [n, 50, 16]) };
+    const runOn = async (bytes: Uint8Array) => {
+      const session = await ort.InferenceSession.create(bytes);
+      const out = (await session.run(feed)).logits!.data as Float32Array;
+      await session.release();
+      return out;
+    };
+    for (const [bytes, expected] of [
+      [probMean, meanProb],
+      [recombined, meanProb],
+      [back, meanLogit],
+    ] as const) {
+      const got = await runOn(bytes);
+      expect(got.length).toBe(n * 5);
+      for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(expected[i]!, 4);
+    }
+    // The softmax of a mean-prob output is the members' mean probability: rows sum to one.
+    const got = await runOn(probMean);
+    for (let r = 0; r < n; r++) {
+      let sum = 0;
+      for (let k = 0; k < 5; k++) sum += Math.exp(got[r * 5 + k]!);
+      expect(sum).toBeCloseTo(1, 5);
+    }
+    expect(() => recombineEnsembleOnnx(members[0]!, 'mean-prob')).toThrow(/not an ensemble/);
   });
 
   it('feeds a frame model and a statistics model their own slices of one flat input', async () => {

@@ -1,10 +1,12 @@
 /**
  * Ensembles of exported models in one ONNX graph: every member reads the shared input and the
- * output is the mean of their logits. One session, one call per batch, so the server treats an
+ * output is the mean of their logits (`mean-logit`), or the log of the mean of their probabilities
+ * (`mean-prob`, each member's softmax at temperature 1; the log keeps the output a vector of logits,
+ * whose softmax is that mean, so the package's temperature still applies after it). One session, one call per batch, so the server treats an
  * ensemble like any other model. Members may read different parts of one flat input (a frame model
  * and a statistics model fed `frames+stats`): each then gets a Slice, and a Reshape to its own shape.
  */
-import { DataType, decodeModel, encodeModelObject } from './proto.ts';
+import { AttributeType, DataType, decodeModel, encodeModelObject } from './proto.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -16,9 +18,15 @@ export interface MemberInput {
   shape: number[];
 }
 
+/** How members' outputs combine: their logits averaged, or their probabilities. */
+export type EnsembleCombine = 'mean-logit' | 'mean-prob';
+export const ENSEMBLE_COMBINES: readonly EnsembleCombine[] = ['mean-logit', 'mean-prob'];
+
 export interface EnsembleOptions {
   input?: string;
   output?: string;
+  /** Default `mean-logit`. */
+  combine?: EnsembleCombine;
   /**
    * With `size`: the shared input is `[batch, size]` and member i reads `members[i]` of it (all
    * members must be given). Without: every member reads the shared input as it is.
@@ -101,20 +109,9 @@ export function ensembleOnnx(models: readonly Uint8Array[], opts: EnsembleOption
       initializers.push({ ...t, name: rename(t.name as string) });
     memberOutputs.push(rename(output));
   });
-  const scale = new Float32Array([1 / models.length]);
-  initializers.push({
-    name: 'ensemble/scale',
-    dims: [],
-    data_type: DataType.FLOAT,
-    raw_data: new Uint8Array(scale.buffer),
-  });
-  nodes.push({ name: 'ensemble/sum', op_type: 'Sum', input: memberOutputs, output: ['ensemble/sum'] });
-  nodes.push({
-    name: 'ensemble/mean',
-    op_type: 'Mul',
-    input: ['ensemble/sum', 'ensemble/scale'],
-    output: [output],
-  });
+  const tail = combineTail(memberOutputs, output, opts.combine ?? 'mean-logit');
+  nodes.push(...tail.nodes);
+  initializers.push(...tail.initializers);
   const first = decoded[0]!;
   const opset = Math.max(...decoded.map((d) => Number((d.opset_import as Obj[])[0]!.version)));
   const ir = Math.max(...decoded.map((d) => Number(d.ir_version)));
@@ -122,7 +119,7 @@ export function ensembleOnnx(models: readonly Uint8Array[], opts: EnsembleOption
     ...first,
     ir_version: ir,
     opset_import: [{ domain: '', version: opset }],
-    doc_string: `mean-logit ensemble of ${models.length} models`,
+    doc_string: `${opts.combine ?? 'mean-logit'} ensemble of ${models.length} models`,
     graph: {
       name: 'ensemble',
       node: nodes,
@@ -133,6 +130,111 @@ export function ensembleOnnx(models: readonly Uint8Array[], opts: EnsembleOption
       output: (graphs[0]!.output as Obj[]).filter((v) => v.name === output),
     },
   });
+}
+
+const float = (name: string, value: number): Obj => ({
+  name,
+  dims: [],
+  data_type: DataType.FLOAT,
+  raw_data: new Uint8Array(new Float32Array([value]).buffer),
+});
+
+/** The nodes after the members: their outputs (`[batch, classes]` logits) combined into `output`. */
+function combineTail(
+  memberOutputs: readonly string[],
+  output: string,
+  combine: EnsembleCombine,
+): { nodes: Obj[]; initializers: Obj[] } {
+  const initializers = [float('ensemble/scale', 1 / memberOutputs.length)];
+  if (combine === 'mean-logit') {
+    return {
+      nodes: [
+        { name: 'ensemble/sum', op_type: 'Sum', input: [...memberOutputs], output: ['ensemble/sum'] },
+        {
+          name: 'ensemble/mean',
+          op_type: 'Mul',
+          input: ['ensemble/sum', 'ensemble/scale'],
+          output: [output],
+        },
+      ],
+      initializers,
+    };
+  }
+  // The floor keeps log finite where every member gives a class a probability that underflows.
+  initializers.push(float('ensemble/floor', 1e-30));
+  const probs = memberOutputs.map((o) => `${o}/prob`);
+  return {
+    nodes: [
+      ...memberOutputs.map((o, i) => ({
+        name: `${o}/softmax`,
+        op_type: 'Softmax',
+        input: [o],
+        output: [probs[i]!],
+        // axis 1 of [batch, classes]: the class axis under every opset's Softmax semantics.
+        attribute: [{ name: 'axis', type: AttributeType.INT, i: 1 }],
+      })),
+      { name: 'ensemble/sum', op_type: 'Sum', input: probs, output: ['ensemble/sum'] },
+      {
+        name: 'ensemble/mean',
+        op_type: 'Mul',
+        input: ['ensemble/sum', 'ensemble/scale'],
+        output: ['ensemble/mean'],
+      },
+      {
+        name: 'ensemble/floor',
+        op_type: 'Max',
+        input: ['ensemble/mean', 'ensemble/floor'],
+        output: ['ensemble/floored'],
+      },
+      { name: 'ensemble/log', op_type: 'Log', input: ['ensemble/floored'], output: [output] },
+    ],
+    initializers,
+  };
+}
+
+/**
+ * An ensemble written by `ensembleOnnx` with its members combined another way: the member subgraphs
+ * are kept as they are, only the nodes after them are replaced. For packages whose member files are
+ * gone (their weights live inside the graph).
+ */
+export function recombineEnsembleOnnx(model: Uint8Array, combine: EnsembleCombine): Uint8Array {
+  const decoded = decodeModel(model) as Obj;
+  const graph = decoded.graph as Obj;
+  const nodes = (graph.node as Obj[]) ?? [];
+  const sum = nodes.find((n) => n.name === 'ensemble/sum');
+  const output = ((graph.output as Obj[])[0]?.name as string) ?? 'logits';
+  if (!sum)
+    throw new Error('recombineEnsembleOnnx: not an ensemble written by ensembleOnnx (no ensemble/sum node)');
+  // The members' outputs: the Sum's inputs, or, behind a mean-prob tail, the inputs of the Softmax
+  // nodes that feed it (only those: a member may have Softmax nodes of its own, attention say).
+  const sumInputs = new Set(sum.input as string[]);
+  const tailSoftmax = nodes.filter(
+    (n) => n.op_type === 'Softmax' && sumInputs.has((n.output as string[])[0] as string),
+  );
+  const softmaxIn = new Map(tailSoftmax.map((n) => [(n.output as string[])[0], (n.input as string[])[0]]));
+  const memberOutputs = (sum.input as string[]).map((i) => softmaxIn.get(i) ?? i);
+  const isTail = (n: Obj) => String(n.name).startsWith('ensemble/') || tailSoftmax.includes(n);
+  const tail = combineTail(memberOutputs, output, combine);
+  const isTailInit = (t: Obj) => String(t.name).startsWith('ensemble/');
+  return encodeModelObject({
+    ...decoded,
+    doc_string: `${combine} ensemble of ${memberOutputs.length} models`,
+    graph: {
+      ...graph,
+      node: [...nodes.filter((n) => !isTail(n)), ...tail.nodes],
+      initializer: [
+        ...((graph.initializer as Obj[]) ?? []).filter((t) => !isTailInit(t)),
+        ...tail.initializers,
+      ],
+    },
+  });
+}
+
+/** How an ensemble written by `ensembleOnnx` combines its members (undefined for a single model). */
+export function ensembleCombineOf(model: Uint8Array): EnsembleCombine | undefined {
+  const nodes = ((decodeModel(model) as Obj).graph as Obj).node as Obj[];
+  if (!nodes.some((n) => n.name === 'ensemble/sum')) return undefined;
+  return nodes.some((n) => n.name === 'ensemble/log') ? 'mean-prob' : 'mean-logit';
 }
 
 /** The shared input `[batch, size]`, with the element type and batch dimension of a member's input. */

@@ -87,6 +87,12 @@ export const modelConfigSchema = z.object({
     .optional(),
   /** The `stats` transform summarises speech rows only, not the pause around them (see `StatsOptions`). */
   statsSpeechOnly: z.boolean().optional(),
+  /**
+   * An ensemble's combination of its members (`npm run ensemble --combine`): the mean of their logits
+   * (absent: the default), or the log of the mean of their probabilities, so that the softmax of the
+   * model's output is that mean and the temperature applies after it.
+   */
+  ensembleCombine: z.enum(['mean-logit', 'mean-prob']).optional(),
   /** Softmax temperature fitted on the validation speakers. */
   temperature: z.number().positive(),
   /** Below this confidence an event is flagged `uncertain` (seed 003 uses 0.55). */

@@ -140,6 +140,25 @@ describe.runIf(hasData)('streaming server end to end', () => {
     });
   });
 
+  it('gives the same events on the tfjs engine (--engine tfjs) as on ONNX Runtime', async () => {
+    // The default is a hybrid ensemble: the tfjs engine must slice each window's input for its
+    // frame and statistics members and combine them as the ONNX graph does.
+    const tfjsServer = await startServer({
+      port: 0,
+      logLevel: 'silent',
+      modelDir: DEFAULT_MODEL,
+      engine: 'tfjs',
+    });
+    try {
+      const r = await streamAudio(tfjsServer.url, multi, { chunkMs: 20 });
+      const base = runs.get('multi-fast') ?? (await run('multi-fast', multi, { chunkMs: 20, speed: 8 }));
+      expect(ofType(r, 'emotion').length).toBeGreaterThanOrEqual(3);
+      expectSameEvents(comparable(r), comparable(base));
+    } finally {
+      await tfjsServer.close();
+    }
+  });
+
   it('is chunking-invariant: 10 ms, 100 ms and irregular chunks give identical events', async () => {
     const a = await run('c10', multi, { chunkMs: 10 });
     const b = await run('c100', multi, { chunkMs: 100 });
