@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { parseModelConfig } from '@emostream/shared/model/config';
 import { hasData, writeRavdessManifest } from '@emostream/shared/testing/corpus';
 import { describe, expect, it } from 'vitest';
+import { ensembleCombineOf } from '../../models/src/export/ensemble.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -331,5 +332,18 @@ describe.runIf(hasData)('train and evaluate commands', () => {
       factorNote: note,
     });
     expect(ens.classes).toEqual(config.classes);
+    expect(ens.ensembleCombine).toBeUndefined();
+    // Probabilities averaged instead of logits: recorded, and the graph says so too.
+    const probDir = join(tmp, 'ens-prob');
+    await run(
+      tsx,
+      // the last --out given wins
+      [...ensembleArgs('--temperature-from', out, '--combine', 'mean-prob'), '--out', probDir],
+      { cwd: root, env, maxBuffer: 1 << 24 },
+    );
+    const prob = parseModelConfig(JSON.parse(readFileSync(join(probDir, 'config.json'), 'utf8')));
+    expect(prob.ensembleCombine).toBe('mean-prob');
+    expect(ensembleCombineOf(readFileSync(join(probDir, 'model.onnx')))).toBe('mean-prob');
+    expect(ensembleCombineOf(readFileSync(join(tmp, 'ens', 'model.onnx')))).toBe('mean-logit');
   }, 600_000);
 });
