@@ -18,7 +18,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { commandLine, loadCorpora } from '../src/cli/common.ts';
+import { commandLine, loadCorpora, withoutOptions } from '../src/cli/common.ts';
 import { figuresAt, validationLogits } from '../src/eval/validation.ts';
 
 const [dir, ...rest] = process.argv.slice(2);
@@ -61,12 +61,13 @@ const key = config.training?.members?.some(
 if (check) {
   console.log(JSON.stringify({ temperature, recorded: config.metrics?.[key], measured: figures }, null, 2));
 } else {
-  const command = (config.training.command as string)
-    .replace(/ --temperature-factor(-note)? ('[^']*'|\S+)/g, '')
-    .replace(
-      /( --temperature-from \S+)/,
-      `$1${commandLine('x', ['--temperature-factor', String(factor), '--temperature-factor-note', note!]).replace(/^npm run x --/, '')}`,
-    );
+  const command = withoutOptions(config.training.command as string, [
+    '--temperature-factor',
+    '--temperature-factor-note',
+  ]).replace(
+    /( --temperature-from \S+)/,
+    `$1${commandLine('x', ['--temperature-factor', String(factor), '--temperature-factor-note', note!]).replace(/^npm run x --/, '')}`,
+  );
   config.temperature = temperature;
   config.training.temperatureFrom = { ...from, factor, factorNote: note };
   config.training.command = command;

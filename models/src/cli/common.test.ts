@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { commandLine } from './common.ts';
+import { commandLine, withoutOptions } from './common.ts';
 
 describe('commandLine', () => {
   it('leaves plain arguments bare and quotes the rest', () => {
@@ -30,6 +30,47 @@ describe('commandLine', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+});
+
+describe('withoutOptions', () => {
+  it('drops options and their quoted values from a recorded command, whatever the values hold', () => {
+    const drop = ['--temperature-factor', '--temperature-factor-note'];
+    expect(
+      withoutOptions(
+        commandLine('ensemble', [
+          '--model',
+          'a',
+          '--temperature-factor',
+          '0.99',
+          '--temperature-factor-note',
+          "a 4+2 ensemble's T",
+          '--out',
+          'x',
+        ]),
+        drop,
+      ),
+    ).toBe('npm run ensemble -- --model a --out x');
+    fc.assert(
+      fc.property(
+        fc.array(fc.stringMatching(/^[a-z/.]{1,8}$/), { minLength: 1, maxLength: 4 }),
+        fc.array(
+          fc.string({ minLength: 1, maxLength: 12 }).filter((a) => !a.includes('\0')),
+          {
+            minLength: 2,
+            maxLength: 2,
+          },
+        ),
+        fc.nat(4),
+        (kept, values, at) => {
+          const i = Math.min(at, kept.length);
+          const dropped = ['--temperature-factor', values[0]!, '--temperature-factor-note', values[1]!];
+          const line = commandLine('x', [...kept.slice(0, i), ...dropped, ...kept.slice(i)]);
+          expect(withoutOptions(line, drop)).toBe(commandLine('x', kept));
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

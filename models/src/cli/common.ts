@@ -91,6 +91,15 @@ export function splitOptionsFromFlags(
 }
 
 /**
+ * A recorded command (as `commandLine` writes it) without the given options and their values; a value
+ * is one shell word: unquoted characters, '...' runs and backslash escapes.
+ */
+export function withoutOptions(command: string, options: readonly string[]): string {
+  const names = options.map((o) => o.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  return command.replace(new RegExp(` (?:${names}) (?:[^\\s'\\\\]|'[^']*'|\\\\.)+`, 'g'), '');
+}
+
+/**
  * The command line that ran this script, as `npm run <script> -- <args>` with each argument quoted
  * for a POSIX shell where it needs to be, so a recorded command can be pasted back as it ran.
  */
