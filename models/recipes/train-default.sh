@@ -12,7 +12,8 @@
 # the frame members' epochs, STATS_EPOCHS (default 150) the statistics members'; DATA the corpora and
 # speaker flags given to every step (default --data ../shared/data/ravdess --data ../shared/data/emodb;
 # e.g. "--manifest my-calls.csv --test-speakers cy"); TRAIN_EXTRA more `train` options, given last
-# (e.g. "--label-set valence3", or "--cache <dir>").
+# (e.g. "--label-set valence3", or "--cache <dir>"); COMBINE how the ensemble combines its members
+# (mean-logit or mean-prob; default the shipped default's).
 set -euo pipefail
 out=${1:?usage: train-default.sh <out dir> [held-out]}
 mode=${2:-all}
@@ -20,6 +21,7 @@ mode=${2:-all}
 tdnn_epochs=${TDNN_EPOCHS:-150}
 stats_epochs=${STATS_EPOCHS:-150}
 train_extra=${TRAIN_EXTRA:-}
+combine=${COMBINE:-$(node -p "require('./models/default/config.json').ensembleCombine ?? 'mean-logit'")}
 data=${DATA:-"--data ../shared/data/ravdess --data ../shared/data/emodb"}
 include=""; [[ $mode == all ]] && include="--include-val"
 # The shipped temperature was fitted for these corpora; other data needs its own: run held-out first
@@ -54,7 +56,7 @@ if [[ $mode == all ]]; then
   if [[ -n ${HELD_OUT:-} ]]; then temperature="--temperature-from $HELD_OUT"
   else temperature="--temperature ${T_HELD:-$(node -p "require('./models/default/config.json').temperature")}"; fi
 fi
-npm run --silent ensemble -- $members $data $temperature --out "$out/package" > "$out/ensemble.log" 2>&1 ||
+npm run --silent ensemble -- $members $data $temperature --combine "$combine" --out "$out/package" > "$out/ensemble.log" 2>&1 ||
   { tail -5 "$out/ensemble.log" >&2; echo "ensemble failed: $out/ensemble.log" >&2; exit 1; }
 tail -1 "$out/ensemble.log" | tee -a "$out/timing.txt"
 echo "full run ($mode, stats-mlp $stats_epochs and tdnn $tdnn_epochs epochs): $(( ($(date +%s) - start) / 60 )) min" | tee -a "$out/timing.txt"

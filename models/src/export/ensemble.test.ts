@@ -58,6 +58,9 @@ describe('ensembleOnnx', () => {
     const back = recombineEnsembleOnnx(recombined, 'mean-logit');
     expect(ensembleCombineOf(recombined)).toBe('mean-prob');
     expect(ensembleCombineOf(back)).toBe('mean-logit');
+    // Recombining writes the very graph `ensembleOnnx` writes for that combination.
+    expect(Buffer.from(recombined).equals(Buffer.from(probMean))).toBe(true);
+    expect(Buffer.from(back).equals(Buffer.from(logitMean))).toBe(true);
     const n = 4;
     const x = tf.randomNormal([n, 50, 16], 0, 3, 'float32', 5);
     const own = [a, b, c].map((m) => m.predict(x) as tf.Tensor);
