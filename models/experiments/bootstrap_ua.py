@@ -5,6 +5,7 @@ per corpus: is A significantly worse than B? (Session 8, rule S8-3.)
 usage: bootstrap_ua.py <A.json> <B.json>   (`npm run evaluate -- ... --json <file>` of two packages on
 the same split and channel; clips are matched by path; 2000 seeded resamples)
 """
+import gzip
 import json
 import sys
 
@@ -12,7 +13,12 @@ import numpy as np
 
 if len(sys.argv) != 3:
     sys.exit(__doc__)
-a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+def load(path):  # evaluate --json output, gzipped or not (models/experiments/results/*.json.gz)
+    with (gzip.open if path.endswith('.gz') else open)(path, 'rt') as f:
+        return json.load(f)
+
+
+a = load(sys.argv[1]); b = load(sys.argv[2])
 cls = a['classes']; assert cls == b['classes']
 rng = np.random.default_rng(1)
 def ua(truth, pred, idx):

@@ -192,44 +192,6 @@ function combineTail(
   };
 }
 
-/**
- * An ensemble written by `ensembleOnnx` with its members combined another way: the member subgraphs
- * are kept as they are, only the nodes after them are replaced. For packages whose member files are
- * gone (their weights live inside the graph).
- */
-export function recombineEnsembleOnnx(model: Uint8Array, combine: EnsembleCombine): Uint8Array {
-  const decoded = decodeModel(model) as Obj;
-  const graph = decoded.graph as Obj;
-  const nodes = (graph.node as Obj[]) ?? [];
-  const sum = nodes.find((n) => n.name === 'ensemble/sum');
-  const output = ((graph.output as Obj[])[0]?.name as string) ?? 'logits';
-  if (!sum)
-    throw new Error('recombineEnsembleOnnx: not an ensemble written by ensembleOnnx (no ensemble/sum node)');
-  // The members' outputs: the Sum's inputs, or, behind a mean-prob tail, the inputs of the Softmax
-  // nodes that feed it (only those: a member may have Softmax nodes of its own, attention say).
-  const sumInputs = new Set(sum.input as string[]);
-  const tailSoftmax = nodes.filter(
-    (n) => n.op_type === 'Softmax' && sumInputs.has((n.output as string[])[0] as string),
-  );
-  const softmaxIn = new Map(tailSoftmax.map((n) => [(n.output as string[])[0], (n.input as string[])[0]]));
-  const memberOutputs = (sum.input as string[]).map((i) => softmaxIn.get(i) ?? i);
-  const isTail = (n: Obj) => String(n.name).startsWith('ensemble/') || tailSoftmax.includes(n);
-  const tail = combineTail(memberOutputs, output, combine);
-  const isTailInit = (t: Obj) => String(t.name).startsWith('ensemble/');
-  return encodeModelObject({
-    ...decoded,
-    doc_string: `${combine} ensemble of ${memberOutputs.length} models`,
-    graph: {
-      ...graph,
-      node: [...nodes.filter((n) => !isTail(n)), ...tail.nodes],
-      initializer: [
-        ...((graph.initializer as Obj[]) ?? []).filter((t) => !isTailInit(t)),
-        ...tail.initializers,
-      ],
-    },
-  });
-}
-
 /** How an ensemble written by `ensembleOnnx` combines its members (undefined for a single model). */
 export function ensembleCombineOf(model: Uint8Array): EnsembleCombine | undefined {
   const nodes = ((decodeModel(model) as Obj).graph as Obj).node as Obj[];
