@@ -1,6 +1,7 @@
 /**
  * onnxruntime-node inference time of exported models on one intra-op thread, per 3-second window
- * (300 frames x 64 mels), at batch 1 (a lone live stream) and batch 32 (a full dynamic batch).
+ * (300 frames x 64 mels; the statistics model reads that window's statistics instead), at batch 1 (a
+ * lone live stream) and batch 32 (a full dynamic batch).
  * Architectures that fail to build are reported with their error instead of a figure.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -19,15 +20,10 @@ export interface OnnxBenchResult {
   modelKiB: Record<string, number>;
 }
 
-async function timeBatch(
-  session: ort.InferenceSession,
-  batch: number,
-  frames: number,
-  dim: number,
-  seconds: number,
-) {
-  const data = new Float32Array(batch * frames * dim).map(() => Math.random() * 2 - 1);
-  const feeds = { features: new ort.Tensor('float32', data, [batch, frames, dim]) };
+async function timeBatch(session: ort.InferenceSession, batch: number, shape: number[], seconds: number) {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(batch * size).map(() => Math.random() * 2 - 1);
+  const feeds = { features: new ort.Tensor('float32', data, [batch, ...shape]) };
   for (let i = 0; i < 3; i++) await session.run(feeds);
   let windows = 0;
   const t0 = performance.now();
@@ -55,6 +51,8 @@ export async function runOnnxBench(
       result.msPerWindow[name] = `build failed: ${(e as Error).message}`;
       continue;
     }
+    // One item's input as the model declares it: [frames, dim], or a statistics vector.
+    const shape = (model.inputs[0]!.shape as Array<number | null>).slice(1) as number[];
     const bytes = exportOnnx(model);
     model.dispose();
     result.modelKiB[name] = Math.round(bytes.length / 1024);
@@ -62,7 +60,7 @@ export async function runOnnxBench(
     const times: Record<string, number> = {};
     for (const batch of [1, 32]) {
       times[`batch${batch}`] =
-        Math.round((await timeBatch(session, batch, frames, dim, opts.seconds ?? 2)) * 1000) / 1000;
+        Math.round((await timeBatch(session, batch, shape, opts.seconds ?? 2)) * 1000) / 1000;
     }
     result.msPerWindow[name] = times;
     await session.release();
