@@ -47,10 +47,24 @@ describe.each(['default', 'level-robust', 'stats'])('models/%s', (name) => {
     const card = readFileSync(join(dir, 'MODEL_CARD.md'), 'utf8');
     expect(card).toMatch(/non-commercial/);
     // The card's test figures are the ones in the evaluation reports it points to.
+    const test = (pkg.config.metrics as { test?: Record<string, Record<string, unknown>> } | undefined)?.test;
     for (const corpus of ['ravdess', 'emodb']) {
       const m = JSON.parse(readFileSync(join(dir, 'report', corpus, 'metrics.json'), 'utf8'));
       expect(card).toContain(`| ${corpus} | ${m.session.n} | ${m.session.ua.toFixed(3)} |`);
+      // Calibration per channel: clean from the report, the channels from the config's record.
+      const ece = test?.[corpus]?.eceByChannel as Record<string, number> | undefined;
+      expect(Object.keys(ece ?? {})).toEqual(['peak', 'randgain:10', 'phone', 'noise:20', 'noise:10']);
+      expect(card).toMatch(
+        new RegExp(
+          `\\| ${corpus} \\| ${m.session.ece.toFixed(3)} \\([+-]\\d\\.\\d{3}\\) \\| ${Object.values(ece!)
+            .map((e) => `${e.toFixed(3)} \\([+-]\\d\\.\\d{3}\\)`)
+            .join(' \\| ')} \\|`,
+        ),
+      );
     }
+    expect(card).toMatch(
+      /at 10 dB SNR its confidence - accuracy is ravdess [+-]\d\.\d{3}, emodb [+-]\d\.\d{3}/,
+    );
     // The default's full training run was timed as one job (models/recipes/train-default.sh); its card says how long.
     const fullRun = (pkg.config.training as { fullRun?: { minutes?: number } } | undefined)?.fullRun;
     if (name === 'default') expect(fullRun?.minutes).toBeGreaterThan(0);

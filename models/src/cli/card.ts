@@ -64,13 +64,21 @@ function trainingOf(training: Record<string, unknown> | undefined): {
   };
 }
 
-/** What the card reports per corpus: session and cold results, and session UA per channel. */
+/** Session figures of one channel: UA, ECE, and mean confidence and accuracy. */
+interface ChannelFigures {
+  ua: number;
+  ece: number;
+  confidence: number;
+  wa: number;
+}
+
+/** What the card reports per corpus: session and cold results, and session figures per channel. */
 interface CardResult {
   corpus: string;
   folder: string;
   session: EvaluationResult;
   none: EvaluationResult;
-  channels: Record<string, number>;
+  channels: Record<string, ChannelFigures>;
   /** A manifest's named test speakers (the official corpora's are in the card's prose). */
   manifestTestSpeakers?: string[];
 }
@@ -86,6 +94,26 @@ const CARD_CHANNELS = ['peak', 'randgain:10', 'phone', 'noise:20', 'noise:10'] a
 
 /** The per-speaker figures of one corpus's session evaluation. */
 const speakersOf = (r: CardResult) => r.session.bySpeaker ?? {};
+
+/** Mean confidence of an evaluation's clips (its reliability bins hold every clip). */
+const meanConfidence = (r: EvaluationResult) => {
+  const n = r.reliability.reduce((a, b) => a + b.count, 0);
+  return n ? r.reliability.reduce((a, b) => a + b.count * b.confidenceMean, 0) / n : 0;
+};
+
+/** The failure-mode sentence on calibration in noise, with the measured gaps at 10 dB SNR. */
+function noiseCalibration(results: readonly CardResult[]): string {
+  const at10 = results.filter((r) => r.channels['noise:10'] !== undefined);
+  const gaps = at10.map((r) => `${r.corpus} ${calibrationGap(r.channels['noise:10']!)}`).join(', ');
+  const over = at10.some((r) => r.channels['noise:10']!.confidence > r.channels['noise:10']!.wa + 0.05);
+  return at10.length === 0
+    ? 'calibration in noise was not measured.'
+    : `at 10 dB SNR its confidence - accuracy is ${gaps}${
+        over
+          ? ', so in heavy noise it is more confident than it is right: treat its confidence there with care, or refit the temperature on audio from your own channel (`npm run calibrate`).'
+          : '.'
+      }`;
+}
 
 /** Each test speaker's confidence - accuracy, e.g. `ravdess:19 +0.031, ravdess:20 -0.012`. */
 const speakerGaps = (r: CardResult) =>
@@ -162,9 +190,7 @@ ${(temperatureFrom.commands ?? []).join('\n')}
   const miscalibrated = results.flatMap((r) => {
     const u = r.session.uncertainty;
     if (!u || u.eceP >= 0.05) return [];
-    const bins = r.session.reliability;
-    const n = bins.reduce((a, b) => a + b.count, 0);
-    const confidence = bins.reduce((a, b) => a + b.count * b.confidenceMean, 0) / n;
+    const confidence = meanConfidence(r.session);
     const way = confidence > r.session.wa ? 'over' : 'under';
     return [
       `- Calibration on ${r.corpus}: its ECE (${f3(r.session.ece)}) is beyond what chance gives a perfectly calibrated model on ${r.session.n} clips drawn independently (p95 ${f3(u.eceIfCalibrated.p95)}); mean confidence ${f3(confidence)} against an accuracy of ${f3(r.session.wa)}, so its probabilities there are ${way}-confident. Calibration also moves from speaker to speaker (confidence - accuracy per test speaker: ${speakerGaps(r)}), which that figure does not count, so a temperature fitted on other speakers can be off on a handful of new ones; \`npm run calibrate\` refits it on your own speakers.`,
@@ -302,7 +328,14 @@ noise at 20 and 10 dB SNR (against the active speech level).
 
 | corpus | clean | ${CARD_CHANNELS.join(' | ')} |
 |---|---|${CARD_CHANNELS.map(() => '---|').join('')}
-${results.map((r) => `| ${r.corpus} | ${f3(r.session.ua)} | ${CARD_CHANNELS.map((c) => (r.channels[c] === undefined ? '-' : f3(r.channels[c]!))).join(' | ')} |`).join('\n')}
+${results.map((r) => `| ${r.corpus} | ${f3(r.session.ua)} | ${CARD_CHANNELS.map((c) => (r.channels[c] === undefined ? '-' : f3(r.channels[c]!.ua))).join(' | ')} |`).join('\n')}
+
+Calibration (session) on the same channels: ECE, and in brackets mean confidence - accuracy (positive:
+more confident than right). The temperature was fitted on clean speech.
+
+| corpus | clean | ${CARD_CHANNELS.join(' | ')} |
+|---|---|${CARD_CHANNELS.map(() => '---|').join('')}
+${results.map((r) => `| ${r.corpus} | ${f3(r.session.ece)} (${calibrationGap({ confidence: meanConfidence(r.session), wa: r.session.wa })}) | ${CARD_CHANNELS.map((c) => (r.channels[c] === undefined ? '-' : `${f3(r.channels[c]!.ece)} (${calibrationGap(r.channels[c]!)})`)).join(' | ')} |`).join('\n')}
 
 Per-class recall (session):
 ${recall.join('\n')}
@@ -335,8 +368,7 @@ ${
     : ''
 }- Channels (see the channel table): ${levelNote(config)}
 - Background noise: ${robustness(config)} Accuracy still falls with the signal-to-noise
-  ratio (see the noise rows of the channel table), and calibration with it: in heavy noise the model
-  is more confident than it is right, so treat its confidence there with care.
+  ratio (see the noise rows of the channel table), and calibration with it (the calibration table): ${noiseCalibration(results)}
 ${miscalibrated.map((l) => `${l}\n`).join('')}- The largest confusions measured on the test speakers (share of the true class, session mode):
 ${confusions.join('\n')}
 - ${research ? `Surprise is absent from EmoDB and boredom is not a class of ${config.labelSet}; w` : 'W'}indows are 3 s, so an
@@ -431,7 +463,7 @@ const program = new Command()
       const corpus = manifest ? basename(folder, extname(folder)) : (items[0]?.corpus ?? 'unknown');
       const session = await evaluateModel(items, pkg, { vad, adapt: 'session', seed: opts.seed });
       const none = await evaluateModel(items, pkg, { vad, adapt: 'none', seed: opts.seed });
-      const channels: Record<string, number> = {};
+      const channels: Record<string, ChannelFigures> = {};
       for (const c of CARD_CHANNELS) {
         const r = await evaluateModel(items, pkg, {
           vad,
@@ -440,7 +472,7 @@ const program = new Command()
           channel: parseChannel(c),
           quiet: true,
         });
-        channels[c] = r.ua;
+        channels[c] = { ua: r.ua, ece: r.ece, confidence: meanConfidence(r), wa: r.wa };
       }
       const out = join(dir, 'report', corpus);
       await mkdir(out, { recursive: true });
@@ -469,7 +501,7 @@ const program = new Command()
         `${corpus}: UA ${f3(session.ua)} (session), ${f3(none.ua)} (cold); ECE ${f3(session.ece)}; ${Object.entries(
           channels,
         )
-          .map(([c, ua]) => `${c} ${f3(ua)}`)
+          .map(([c, m]) => `${c} ${f3(m.ua)}`)
           .join(', ')}\n`,
       );
     }
@@ -486,7 +518,8 @@ const program = new Command()
             ece: r.session.ece,
             ...(r.session.uncertainty ? { uncertainty: r.session.uncertainty } : {}),
             uaCold: r.none.ua,
-            uaByChannel: r.channels,
+            uaByChannel: Object.fromEntries(Object.entries(r.channels).map(([c, m]) => [c, m.ua])),
+            eceByChannel: Object.fromEntries(Object.entries(r.channels).map(([c, m]) => [c, m.ece])),
             n: r.session.n,
           },
         ]),
