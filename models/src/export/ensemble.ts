@@ -2,8 +2,8 @@
  * Ensembles of exported models in one ONNX graph: every member reads the shared input and the
  * output is the mean of their logits (`mean-logit`), or the log of the mean of their probabilities
  * (`mean-prob`, each member's softmax at temperature 1; the log keeps the output a vector of logits,
- * whose softmax is that mean, so the package's temperature still applies after it). One session, one call per batch, so the server treats an
- * ensemble like any other model. Members may read different parts of one flat input (a frame model
+ * whose softmax is that mean, so the package's temperature still applies after it). One session,
+ * one call per batch, so the server treats an ensemble like any other model. Members may read different parts of one flat input (a frame model
  * and a statistics model fed `frames+stats`): each then gets a Slice, and a Reshape to its own shape.
  */
 import { AttributeType, DataType, decodeModel, encodeModelObject } from './proto.ts';
