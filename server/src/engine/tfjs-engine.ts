@@ -63,10 +63,10 @@ export class TfjsEngine implements InferenceEngine {
     let inputSize = sizeOf(shapes[0]!);
     let starts = shapes.map(() => 0);
     if (config?.inputTransform === 'frames+stats') {
-      // Frame members (rank 2 per item) read the frames; statistics members (rank 1) what follows.
+      // Frame members (rank 2 or more per item) read the frames; statistics members (rank 1) what follows.
       const framesSize = config.window.windowFrames * config.normalizer.priorMean.length;
       const stats = shapes.find((s) => s.length === 1);
-      const frames = shapes.find((s) => s.length === 2);
+      const frames = shapes.find((s) => s.length >= 2);
       if (!stats || !frames || sizeOf(frames) !== framesSize)
         throw new Error(
           `${dir}: a frames+stats package needs frame members reading ${framesSize} values and statistics members; its members read ${shapes.map((s) => `[${s}]`).join(', ')}`,
@@ -84,7 +84,7 @@ export class TfjsEngine implements InferenceEngine {
       size: sizeOf(shapes[i]!),
       shape: shapes[i]!,
     }));
-    const first = shapes.find((s) => s.length === 2);
+    const first = shapes.find((s) => s.length >= 2);
     const frames = config?.window.windowFrames ?? first?.[0] ?? 1;
     const dim = config?.normalizer.priorMean.length ?? shapes[0]!.at(-1)!;
     const classes = (models[0]!.outputs[0]!.shape as [null, number])[1];
