@@ -2,17 +2,12 @@
  * `npm run analyze` on real recordings with the shipped model: per-file summaries and per-window
  * timelines in JSON and CSV; a corrupt file is reported without stopping the others.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { hasData, ravdessPath } from '@emostream/shared/testing/corpus';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
+import { root, run, tsx } from './cli-harness.ts';
 
 describe.runIf(hasData)('analyze command', () => {
   it('writes summaries and timelines, and reports a corrupt file without stopping', async () => {
@@ -21,7 +16,7 @@ describe.runIf(hasData)('analyze command', () => {
     writeFileSync(corrupt, Buffer.from('RIFF....WAVEfmt garbage'));
     const files = [ravdessPath(21, '03-01-05-02-01-01-21'), ravdessPath(22, '03-01-04-01-02-01-22'), corrupt];
     const err = await run(
-      join(root, 'node_modules', '.bin', 'tsx'),
+      tsx,
       [
         'server/src/cli/analyze.ts',
         ...files,

@@ -4,15 +4,8 @@
  * longer runs at all (the onnx suite fed the statistics model a window, the ratios suite could not
  * load the hybrid default in tfjs: both went unnoticed until they were run by hand).
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
+import { root, run, tsx } from './cli-harness.ts';
 
 describe('bench suites', () => {
   it.each([

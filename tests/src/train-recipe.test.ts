@@ -4,18 +4,14 @@
  * same on every speaker with the held-out package's temperature (`HELD_OUT`). The real script, the
  * real `train` and `ensemble` commands, real speech; only the epochs and the width are tiny.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { parseModelConfig } from '@emostream/shared/model/config';
 import { hasData, writeRavdessManifest } from '@emostream/shared/testing/corpus';
 import { describe, expect, it } from 'vitest';
+import { root, run } from './cli-harness.ts';
 
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const script = join(root, 'models', 'recipes', 'train-default.sh');
 
 describe.runIf(hasData)('models/recipes/train-default.sh on a manifest', () => {

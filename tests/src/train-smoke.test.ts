@@ -4,20 +4,14 @@
  * `npm run evaluate` scores it through the server's pipeline and writes JSON and a report. And the
  * README's own-data route: a CSV manifest with no validation speakers named trains too.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { parseModelConfig } from '@emostream/shared/model/config';
 import { hasData, writeRavdessManifest } from '@emostream/shared/testing/corpus';
 import { describe, expect, it } from 'vitest';
 import { ensembleCombineOf } from '../../models/src/export/ensemble.ts';
-
-const run = promisify(execFile);
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const tsx = join(root, 'node_modules', '.bin', 'tsx');
+import { root, run, tsx } from './cli-harness.ts';
 
 describe.runIf(hasData)('train and evaluate commands', () => {
   it('trains a smoke model into a valid package and evaluates it', async () => {

@@ -13,7 +13,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { modelInputShape } from '@emostream/server/engine/model-package';
 import { type FeatureOptions, resolveFeatureOptions } from '@emostream/shared/features/options';
-import { parseModelConfig } from '@emostream/shared/model/config';
+import { ENSEMBLE_COMBINES, type EnsembleCombine, parseModelConfig } from '@emostream/shared/model/config';
 import { Command, Option } from 'commander';
 import { fitTemperature } from '../eval/metrics.ts';
 import {
@@ -22,12 +22,7 @@ import {
   validationLogits,
   validationSpeakers,
 } from '../eval/validation.ts';
-import {
-  ENSEMBLE_COMBINES,
-  type EnsembleCombine,
-  type EnsembleOptions,
-  ensembleOnnx,
-} from '../export/ensemble.ts';
+import { type EnsembleOptions, ensembleOnnx } from '../export/ensemble.ts';
 import {
   assertPositive,
   collect,

@@ -6,6 +6,7 @@
  * one call per batch, so the server treats an ensemble like any other model. Members may read different parts of one flat input (a frame model
  * and a statistics model fed `frames+stats`): each then gets a Slice, and a Reshape to its own shape.
  */
+import type { EnsembleCombine } from '@emostream/shared/model/config';
 import { AttributeType, DataType, decodeModel, encodeModelObject } from './proto.ts';
 
 type Obj = Record<string, unknown>;
@@ -17,10 +18,6 @@ export interface MemberInput {
   /** The member's input shape without the batch axis; its product must be `end - start`. */
   shape: number[];
 }
-
-/** How members' outputs combine: their logits averaged, or their probabilities. */
-export type EnsembleCombine = 'mean-logit' | 'mean-prob';
-export const ENSEMBLE_COMBINES: readonly EnsembleCombine[] = ['mean-logit', 'mean-prob'];
 
 export interface EnsembleOptions {
   input?: string;

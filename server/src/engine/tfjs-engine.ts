@@ -10,12 +10,10 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseModelConfig } from '@emostream/shared/model/config';
+import { type EnsembleCombine, parseModelConfig } from '@emostream/shared/model/config';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import type { InferenceEngine } from './onnx-engine.ts';
-
-type Combine = 'mean-logit' | 'mean-prob';
 
 /** One member: its network, the part `[start, start + size)` of an input item it reads, and its shape. */
 interface Member {
@@ -29,7 +27,7 @@ export class TfjsEngine implements InferenceEngine {
   readonly provider: string;
   private constructor(
     private readonly members: Member[],
-    private readonly combine: Combine,
+    private readonly combine: EnsembleCombine,
     readonly inputSize: number,
     readonly frames: number,
     readonly dim: number,

@@ -26,6 +26,10 @@ const featureOptions = z
   .partial()
   .extend({ features: z.array(z.string()).min(1) });
 
+/** How an ensemble combines its members: their logits averaged, or their probabilities. */
+export const ENSEMBLE_COMBINES = ['mean-logit', 'mean-prob'] as const;
+export type EnsembleCombine = (typeof ENSEMBLE_COMBINES)[number];
+
 export const modelConfigSchema = z.object({
   /** Identifier reported in every emotion event. */
   id: z.string().min(1),
@@ -92,7 +96,7 @@ export const modelConfigSchema = z.object({
    * (absent: the default), or the log of the mean of their probabilities, so that the softmax of the
    * model's output is that mean and the temperature applies after it.
    */
-  ensembleCombine: z.enum(['mean-logit', 'mean-prob']).optional(),
+  ensembleCombine: z.enum(ENSEMBLE_COMBINES).optional(),
   /** Softmax temperature fitted on the validation speakers. */
   temperature: z.number().positive(),
   /** Below this confidence an event is flagged `uncertain` (seed 003 uses 0.55). */
