@@ -11,7 +11,11 @@
  * ensemble command that, given the members, writes this package.
  *
  *   npx tsx models/experiments/retemperature.ts <package> --data <corpus>... \
- *     --factor <f> --note <text> [--check]
+ *     --factor <f> --note <text> [--from <held-out package>] [--check]
+ *
+ * --from (session 13) takes the held-out temperature, figures, channels and commands from another
+ * held-out package of the same recipe (e.g. one whose temperature was fitted over channels), as
+ * `ensemble --temperature-from` records them; the recorded command then names that package.
  *
  * --check writes nothing: it measures the figures at the package's current temperature and compares
  * them with the recorded ones (the proof that this measures what `ensemble` measured).
@@ -19,6 +23,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { commandLine, loadCorpora, withoutOptions } from '../src/cli/common.ts';
+import { readTemperatureSource } from '../src/eval/temperature-source.ts';
 import { figuresAt, validationLogits } from '../src/eval/validation.ts';
 
 const [dir, ...rest] = process.argv.slice(2);
@@ -26,6 +31,7 @@ if (!dir) throw new Error('give the package folder');
 const data: string[] = [];
 let factor: number | undefined;
 let note: string | undefined;
+let fromDir: string | undefined;
 let check = false;
 for (let i = 0; i < rest.length; i++) {
   const a = rest[i]!;
@@ -38,6 +44,7 @@ for (let i = 0; i < rest.length; i++) {
   if (a === '--data') data.push(v);
   else if (a === '--factor') factor = Number(v);
   else if (a === '--note') note = v;
+  else if (a === '--from') fromDir = v;
   else throw new Error(`unknown argument ${a}`);
 }
 if (!check && (!(factor !== undefined && factor > 0) || !note))
@@ -45,7 +52,8 @@ if (!check && (!(factor !== undefined && factor > 0) || !note))
 
 const configPath = join(dir, 'config.json');
 const config = JSON.parse(await readFile(configPath, 'utf8'));
-const from = config.training?.temperatureFrom;
+const from = fromDir ? await readTemperatureSource(fromDir) : config.training?.temperatureFrom;
+if (check && fromDir) throw new Error('--check measures the package as it is: no --from');
 if (typeof from?.temperature !== 'number')
   throw new Error(`${dir}: no held-out temperature recorded (training.temperatureFrom)`);
 const temperature = check ? (config.temperature as number) : from.temperature * factor!;
@@ -70,10 +78,12 @@ if (check) {
   );
   config.temperature = temperature;
   config.training.temperatureFrom = { ...from, factor, factorNote: note };
-  config.training.command = command;
+  config.training.command = fromDir
+    ? command.replace(/ --temperature-from \S+/, ` --temperature-from ${fromDir}`)
+    : command;
   config.metrics = { ...config.metrics, [key]: figures };
   await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);
   console.log(
-    `T ${temperature} (${from.temperature} x ${factor}); ${key} ${JSON.stringify(figures)}\n${command}`,
+    `T ${temperature} (${from.temperature} x ${factor}); ${key} ${JSON.stringify(figures)}\n${config.training.command}`,
   );
 }

@@ -13,7 +13,9 @@
 # speaker flags given to every step (default --data ../shared/data/ravdess --data ../shared/data/emodb;
 # e.g. "--manifest my-calls.csv --test-speakers cy"); TRAIN_EXTRA more `train` options, given last
 # (e.g. "--label-set valence3", or "--cache <dir>"); COMBINE how the ensemble combines its members
-# (mean-logit or mean-prob; default the shipped default's).
+# (mean-logit or mean-prob; default the shipped default's); CALIBRATION_CHANNELS, held-out mode, the
+# channels its temperature is fitted over (comma-separated `evaluate --channel` names; default the
+# shipped default's, clean,peak,phone,noise:20,noise:10: calibrated for calls, not only for studio audio).
 set -euo pipefail
 out=${1:?usage: train-default.sh <out dir> [held-out]}
 mode=${2:-all}
@@ -22,6 +24,7 @@ tdnn_epochs=${TDNN_EPOCHS:-150}
 stats_epochs=${STATS_EPOCHS:-150}
 train_extra=${TRAIN_EXTRA:-}
 combine=${COMBINE:-$(node -p "require('./models/default/config.json').ensembleCombine ?? 'mean-logit'")}
+calibration=${CALIBRATION_CHANNELS:-$(node -p "(require('./models/default/config.json').training?.temperatureFrom?.calibrationChannels ?? ['clean']).join(',')")}
 data=${DATA:-"--data ../shared/data/ravdess --data ../shared/data/emodb"}
 include=""; [[ $mode == all ]] && include="--include-val"
 # The shipped temperature was fitted for these corpora; other data needs its own: run held-out first
@@ -51,7 +54,7 @@ printf '%s\n' "tdnn 1" "tdnn 2" "tdnn 3" "tdnn 4" "stats-mlp 2" "stats-mlp 3" "s
 members=""
 for s in 1 2 3 4; do members="$members --model $out/stats-mlp-s$s"; done
 for s in 1 2 3 4; do members="$members --model $out/tdnn-s$s"; done
-temperature=""
+temperature="--calibration-channels $calibration"
 if [[ $mode == all ]]; then
   if [[ -n ${HELD_OUT:-} ]]; then temperature="--temperature-from $HELD_OUT"
   else temperature="--temperature ${T_HELD:-$(node -p "require('./models/default/config.json').temperature")}"; fi

@@ -2,7 +2,8 @@
  * The default's training recipe on a user's own data, as the README gives it:
  * `DATA="--manifest my-calls.csv ..." bash models/recipes/train-default.sh <dir> held-out`, then the
  * same on every speaker with the held-out package's temperature (`HELD_OUT`). The real script, the
- * real `train` and `ensemble` commands, real speech; only the epochs and the width are tiny.
+ * real `train` and `ensemble` commands, real speech; only the epochs and the width are tiny. The
+ * held-out temperature is fitted over channels (`CALIBRATION_CHANNELS`), as the shipped default's is.
  */
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,8 +32,16 @@ describe.runIf(hasData)('models/recipes/train-default.sh on a manifest', () => {
       parseModelConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
 
     const ho = join(tmp, 'ho');
-    await recipe(ho, base, 'held-out');
+    await recipe(ho, { ...base, CALIBRATION_CHANNELS: 'noise:10,clean,phone' }, 'held-out');
     const held = config(join(ho, 'package'));
+    // Fitted over the three channels (clean first), with the figures of each at that temperature: the
+    // clean ones are the package's validation figures, and the others really went through a channel.
+    expect(held.training?.calibrationChannels).toEqual(['clean', 'noise:10', 'phone']);
+    const byChannel = held.metrics?.valByChannel as Record<string, { ua: number; ece: number }>;
+    expect(Object.keys(byChannel)).toEqual(['clean', 'noise:10', 'phone']);
+    expect(byChannel.clean).toEqual(held.metrics?.val);
+    expect(byChannel['noise:10']).not.toEqual(byChannel.clean);
+    expect(byChannel.phone).not.toEqual(byChannel.clean);
     // One graph of the eight members, calibrated on the speaker they all held out.
     expect(held.inputTransform).toBe('frames+stats');
     const members = held.training?.members as Array<{
@@ -64,7 +73,13 @@ describe.runIf(hasData)('models/recipes/train-default.sh on a manifest', () => {
     await recipe(all, { ...base, HELD_OUT: join(ho, 'package') });
     const every = config(join(all, 'package'));
     expect(every.temperature).toBe(held.temperature);
-    expect(every.training?.temperatureFrom).toMatchObject({ id: held.id, temperature: held.temperature });
+    expect(every.training?.temperatureFrom).toMatchObject({
+      id: held.id,
+      temperature: held.temperature,
+      calibrationChannels: ['clean', 'noise:10', 'phone'],
+      valByChannel: byChannel,
+    });
+    expect(every.training?.calibrationChannels).toBeUndefined();
     expect(every.metrics?.valInTraining).toBeDefined();
     for (const m of every.training?.members as Array<{ training: { valInTraining?: boolean } }>)
       expect(m.training.valInTraining).toBe(true);

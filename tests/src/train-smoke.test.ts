@@ -305,6 +305,17 @@ describe.runIf(hasData)('train and evaluate commands', () => {
         env,
       }),
     ).rejects.toThrow(/explains --temperature-factor/);
+    // Channels choose what a temperature is fitted on: with a temperature taken from elsewhere, refused.
+    await expect(
+      run(tsx, ensembleArgs('--temperature-from', out, '--calibration-channels', 'clean,phone'), {
+        cwd: root,
+        env,
+      }),
+    ).rejects.toThrow(/nothing is fitted here/);
+    await expect(
+      run(tsx, ensembleArgs('--calibration-channels', 'clean,radio'), { cwd: root, env }),
+    ).rejects.toThrow(/unknown channel "radio"/);
+    expect(existsSync(join(tmp, 'ens'))).toBe(false);
     const note = 'the factor measured on out-of-fold speakers';
     await run(
       tsx,

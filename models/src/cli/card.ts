@@ -40,8 +40,12 @@ function trainingOf(training: Record<string, unknown> | undefined): {
     /** Where the factor comes from (`ensemble --temperature-factor-note`). */
     factorNote?: string;
     val?: { ua?: number; ece?: number };
+    /** The channels the held-out temperature was fitted over (absent: clean speech only). */
+    calibrationChannels?: string[];
     commands?: string[];
   };
+  /** The channels this package's own temperature was fitted over (`ensemble --calibration-channels`). */
+  calibrationChannels?: string[];
 } {
   const own = training ?? {};
   const members = (own.members as Array<{ training?: Record<string, unknown> }> | undefined)?.map(
@@ -54,6 +58,7 @@ function trainingOf(training: Record<string, unknown> | undefined): {
   const minutes = all.reduce((a, m) => a + Number(m.minutes ?? 0), 0);
   const temperatureFrom = own.temperatureFrom as ReturnType<typeof trainingOf>['temperatureFrom'];
   const fullRun = own.fullRun as ReturnType<typeof trainingOf>['fullRun'];
+  const calibrationChannels = own.calibrationChannels as string[] | undefined;
   return {
     t: all[0] ?? {},
     minutes,
@@ -61,7 +66,15 @@ function trainingOf(training: Record<string, unknown> | undefined): {
     commands,
     ...(temperatureFrom ? { temperatureFrom } : {}),
     ...(fullRun ? { fullRun } : {}),
+    ...(calibrationChannels ? { calibrationChannels } : {}),
   };
+}
+
+/** What the card says the temperature was fitted on. */
+export function fittedOnWords(channels: readonly string[] | undefined): string {
+  return channels?.some((c) => c !== 'clean')
+    ? `The temperature was fitted on the validation speakers' clips put through each of ${channels.join(', ')}, pooled (\`ensemble --calibration-channels\`), not on clean speech alone.`
+    : 'The temperature was fitted on clean speech.';
 }
 
 /** Session figures of one channel: UA, ECE, and mean confidence and accuracy. */
@@ -133,7 +146,11 @@ function card(
     commands: trainCommands,
     temperatureFrom,
     fullRun,
+    calibrationChannels,
   } = trainingOf(config.training);
+  const fittedOn = config.calibration
+    ? 'The temperature was refitted on the labelled audio named under "Recalibrated".'
+    : fittedOnWords(temperatureFrom?.calibrationChannels ?? calibrationChannels);
   const held = temperatureFrom?.val;
   const fixedWords =
     temperatureFrom?.factor === undefined
@@ -331,7 +348,7 @@ noise at 20 and 10 dB SNR (against the active speech level).
 ${results.map((r) => `| ${r.corpus} | ${f3(r.session.ua)} | ${CARD_CHANNELS.map((c) => (r.channels[c] === undefined ? '-' : f3(r.channels[c]!.ua))).join(' | ')} |`).join('\n')}
 
 Calibration (session) on the same channels: ECE, and in brackets mean confidence - accuracy (positive:
-more confident than right). The temperature was fitted on clean speech.
+more confident than right). ${fittedOn}
 
 | corpus | clean | ${CARD_CHANNELS.join(' | ')} |
 |---|---|${CARD_CHANNELS.map(() => '---|').join('')}

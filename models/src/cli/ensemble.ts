@@ -4,7 +4,8 @@
  * Merges trained model packages (same features, windows, normaliser and classes) into one package
  * whose ONNX graph averages their logits (frame models and statistics models together read the
  * window followed by its statistics, `inputTransform: frames+stats`), then fits its temperature on the validation speakers
- * through the server's pipeline. Members trained on the validation speakers too (`train
+ * through the server's pipeline: on their clean clips, or (`--calibration-channels`) on their clips
+ * put through each of several channels, pooled, as `evaluate --channel` puts them. Members trained on the validation speakers too (`train
  * --include-val`) cannot be calibrated there: give `--temperature-from <package>`, an ensemble of
  * the same recipe trained without them (its temperature, held-out figures and commands are
  * recorded), or a bare `--temperature`.
@@ -15,11 +16,15 @@ import { modelInputShape } from '@emostream/server/engine/model-package';
 import { type FeatureOptions, resolveFeatureOptions } from '@emostream/shared/features/options';
 import { ENSEMBLE_COMBINES, type EnsembleCombine, parseModelConfig } from '@emostream/shared/model/config';
 import { Command, Option } from 'commander';
+import { CHANNEL_HELP, channelName } from '../eval/channel.ts';
 import { fitTemperature } from '../eval/metrics.ts';
+import { readTemperatureSource } from '../eval/temperature-source.ts';
 import {
   assertSameValidationSpeakers,
   figuresAt,
-  validationLogits,
+  parseChannelList,
+  pooledLogits,
+  validationLogitsOnChannels,
   validationSpeakers,
 } from '../eval/validation.ts';
 import { type EnsembleOptions, ensembleOnnx } from '../export/ensemble.ts';
@@ -49,6 +54,11 @@ const program = new Command()
     )
       .choices(ENSEMBLE_COMBINES)
       .default('mean-logit'),
+  )
+  .option(
+    '--calibration-channels <list>',
+    `the channels the temperature is fitted over, comma-separated (${CHANNEL_HELP}): the validation clips put through each, pooled; e.g. clean,peak,phone,noise:20,noise:10 for calls`,
+    'clean',
   )
   .option(
     '--temperature <t>',
@@ -87,23 +97,19 @@ const program = new Command()
     if (opts.temperatureFactor !== undefined && opts.temperatureFrom === undefined)
       throw new Error('--temperature-factor scales the temperature of --temperature-from: give both');
     assertPositive('--temperature-factor', opts.temperatureFactor);
+    const calibrationChannels = parseChannelList(opts.calibrationChannels);
+    const fitsOverChannels = calibrationChannels.some((c) => c.kind !== 'clean');
+    if (fitsOverChannels && (opts.temperature !== undefined || opts.temperatureFrom !== undefined))
+      throw new Error(
+        '--calibration-channels chooses what a fitted temperature is fitted on: with --temperature or --temperature-from nothing is fitted here (the channels of --temperature-from are recorded from its package)',
+      );
     if (opts.temperatureFactorNote !== undefined && opts.temperatureFactor === undefined)
       throw new Error('--temperature-factor-note explains --temperature-factor: give both');
     let temperatureFrom: Record<string, unknown> | undefined;
     if (opts.temperatureFrom !== undefined) {
-      const dir = userPath(opts.temperatureFrom);
-      const source = parseModelConfig(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')));
-      if (source.training?.valInTraining === true)
-        throw new Error(`--temperature-from ${dir}: its temperature was not fitted on held-out speakers`);
-      const members =
-        (source.training?.members as Array<{ training?: { command?: unknown } }> | undefined) ?? [];
+      const source = await readTemperatureSource(userPath(opts.temperatureFrom));
       temperatureFrom = {
-        id: source.id,
-        temperature: source.temperature,
-        val: source.metrics?.val,
-        commands: [...members.map((m) => m.training?.command), source.training?.command].filter(
-          (c) => typeof c === 'string',
-        ),
+        ...source,
         ...(opts.temperatureFactor !== undefined ? { factor: opts.temperatureFactor } : {}),
         ...(opts.temperatureFactorNote !== undefined ? { factorNote: opts.temperatureFactorNote } : {}),
       };
@@ -197,17 +203,39 @@ const program = new Command()
     };
     await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 
-    // Temperature on the validation speakers, analysed as sessions like `evaluate` does.
-    const found = await validationLogits(out, corpora, opts, opts.seed);
-    const temperature = opts.temperature ?? fitTemperature(found.logits, found.truth);
-    const figures = figuresAt(found, first.classes, temperature);
+    // Temperature on the validation speakers, analysed as sessions like `evaluate` does; the clean
+    // clips are always measured (they give the recorded validation figures).
+    const measured = await validationLogitsOnChannels(
+      out,
+      corpora,
+      opts,
+      opts.seed,
+      calibrationChannels[0]!.kind === 'clean'
+        ? calibrationChannels
+        : [{ kind: 'clean' }, ...calibrationChannels],
+    );
+    const fitOn = measured.filter((m) => calibrationChannels.some((c) => channelName(c) === m.channel));
+    const pooled = pooledLogits(fitOn);
+    const temperature = opts.temperature ?? fitTemperature(pooled.logits, pooled.truth);
+    const figures = figuresAt(measured[0]!.found, first.classes, temperature);
     config.temperature = temperature;
     // Figures on speakers the members trained on measure fit, not generalisation: named so.
-    config.metrics = valInTraining ? { valInTraining: figures } : { val: figures };
+    const byChannel = fitsOverChannels
+      ? Object.fromEntries(measured.map((m) => [m.channel, figuresAt(m.found, first.classes, temperature)]))
+      : undefined;
+    config.metrics = valInTraining
+      ? { valInTraining: figures, ...(byChannel ? { valInTrainingByChannel: byChannel } : {}) }
+      : { val: figures, ...(byChannel ? { valByChannel: byChannel } : {}) };
+    if (fitsOverChannels)
+      (config.training as Record<string, unknown>).calibrationChannels = calibrationChannels.map(channelName);
     await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    const over = fitsOverChannels ? ` (fitted over ${calibrationChannels.map(channelName).join(', ')})` : '';
     process.stderr.write(
-      `ensemble of ${dirs.length}: ${valInTraining ? 'val (trained on)' : 'val'} UA ${figures.ua.toFixed(3)}, ECE ${figures.ece.toFixed(3)}, T ${temperature.toFixed(3)}${opts.temperature === undefined ? '' : ` (from ${opts.temperatureFrom ?? 'the command line'})`}\n`,
+      `ensemble of ${dirs.length}: ${valInTraining ? 'val (trained on)' : 'val'} UA ${figures.ua.toFixed(3)}, ECE ${figures.ece.toFixed(3)}, T ${temperature.toFixed(3)}${opts.temperature === undefined ? over : ` (from ${opts.temperatureFrom ?? 'the command line'})`}\n`,
     );
+    if (byChannel)
+      for (const [name, f] of Object.entries(byChannel))
+        process.stderr.write(`  ${name}: UA ${f.ua.toFixed(3)}, ECE ${f.ece.toFixed(3)}\n`);
   });
 
 await program.parseAsync();

@@ -2,6 +2,7 @@
  * Clip-level logits through the server's pipeline, for fitting a temperature: each speaker's clips
  * analysed as one session (as `evaluate` does), a clip's logits the mean of its windows' logits.
  * Clips whose label the model cannot output, and clips in which no speech was found, are left out.
+ * A channel puts every clip through it first, seeded per clip exactly as `evaluate --channel` does.
  */
 import { analyzeSamples } from '@emostream/server/core/clip-analysis';
 import type { ModelPackage } from '@emostream/server/engine/model-package';
@@ -11,6 +12,7 @@ import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { getLabelSet } from '../corpora/labels.ts';
 import type { CorpusItem } from '../corpora/types.ts';
 import { progress } from '../util/progress.ts';
+import { applyChannel, type Channel } from './channel.ts';
 import { speakerSessions } from './evaluate.ts';
 
 export interface ClipLogits {
@@ -29,7 +31,7 @@ export interface ClipLogits {
 export async function clipLogits(
   items: readonly CorpusItem[],
   pkg: ModelPackage,
-  o: { vad: SileroVad; seed: number; label?: string; quiet?: boolean },
+  o: { vad: SileroVad; seed: number; label?: string; quiet?: boolean; channel?: Channel },
 ): Promise<ClipLogits> {
   const { classes } = pkg.config;
   const labelSet = getLabelSet(pkg.config.labelSet);
@@ -47,7 +49,9 @@ export async function clipLogits(
   for (const list of speakerSessions(scored, (s) => s.item, o.seed)) {
     let session: NormalizerState | undefined;
     for (const { item, cls } of list) {
-      const r = await analyzeSamples((await decodeAudioFile(item.path)).samples, pkg, {
+      const audio = (await decodeAudioFile(item.path)).samples;
+      const samples = o.channel ? await applyChannel(audio, o.channel, item.path) : audio;
+      const r = await analyzeSamples(samples, pkg, {
         vad: o.vad,
         session,
       });

@@ -7,6 +7,7 @@ import { loadModelPackage } from '@emostream/server/engine/model-package';
 import { SileroVad } from '@emostream/server/vad/silero';
 import { type LoadedCorpora, splitOptionsFromFlags } from '../cli/common.ts';
 import { officialSplit } from '../corpora/split.ts';
+import { type Channel, channelName, parseChannel } from './channel.ts';
 import { type ClipLogits, clipLogits } from './clip-logits.ts';
 import { computeMetrics, softmax } from './metrics.ts';
 
@@ -44,21 +45,75 @@ export function assertSameValidationSpeakers(
   }
 }
 
+/** The package's clip logits on the validation speakers' clean audio. */
 export async function validationLogits(
   dir: string,
   corpora: LoadedCorpora,
   flags: SpeakerFlags,
   seed: number,
 ): Promise<ClipLogits> {
+  return (await validationLogitsOnChannels(dir, corpora, flags, seed, [{ kind: 'clean' }]))[0]!.found;
+}
+
+/**
+ * The package's clip logits on the validation speakers, once per channel (each clip put through
+ * the channel as `evaluate --channel` does), in the order given.
+ */
+export async function validationLogitsOnChannels(
+  dir: string,
+  corpora: LoadedCorpora,
+  flags: SpeakerFlags,
+  seed: number,
+  channels: readonly Channel[],
+): Promise<Array<{ channel: string; found: ClipLogits }>> {
+  if (channels.length === 0) throw new Error('give at least one channel');
   const pkg = await loadModelPackage(dir);
   const items = validationItems(corpora, flags, (l) => process.stderr.write(`${l}\n`));
   const vad = await SileroVad.load();
   try {
-    return await clipLogits(items, pkg, { vad, seed });
+    const out: Array<{ channel: string; found: ClipLogits }> = [];
+    for (const channel of channels) {
+      const name = channelName(channel);
+      const label = channels.length > 1 ? `temperature (${name})` : 'temperature';
+      out.push({ channel: name, found: await clipLogits(items, pkg, { vad, seed, channel, label }) });
+    }
+    return out;
   } finally {
     await vad.release();
     await pkg.engine.release();
   }
+}
+
+/** Clip logits of several channels as one set (what a temperature over channels is fitted on). */
+export function pooledLogits(sets: ReadonlyArray<{ found: Pick<ClipLogits, 'logits' | 'truth'> }>): {
+  logits: number[][];
+  truth: number[];
+} {
+  return {
+    logits: sets.flatMap((s) => s.found.logits),
+    truth: sets.flatMap((s) => s.found.truth),
+  };
+}
+
+/**
+ * The channels a temperature is fitted over, from a comma-separated list (`clean,phone,noise:10`):
+ * each parsed as `evaluate --channel` parses it, no channel twice, `clean` first when present (the
+ * figures a package records as its validation figures are the clean ones).
+ */
+export function parseChannelList(text: string): Channel[] {
+  const names = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (names.length === 0) throw new TypeError('give at least one channel, e.g. clean,phone,noise:10');
+  const channels = names.map(parseChannel);
+  const seen = new Set<string>();
+  for (const c of channels) {
+    const n = channelName(c);
+    if (seen.has(n)) throw new TypeError(`channel ${n} is given twice`);
+    seen.add(n);
+  }
+  return channels.sort((a, b) => Number(b.kind === 'clean') - Number(a.kind === 'clean'));
 }
 
 /** UA, WA, macro-F1 and ECE of clip logits at a temperature (the figures a package records). */
