@@ -13,7 +13,7 @@ import { runResampleBench } from '../shared/src/audio/resample.bench.ts';
 import { runFeatureBench } from '../shared/src/features/extractor.bench.ts';
 import { runFirstEventBench } from '../tests/src/browser/first-event.bench.ts';
 
-type SuiteOptions = { seconds?: number; duration?: string; clip?: string[]; model?: string };
+type SuiteOptions = { seconds?: number; duration?: string; clip?: string[]; model?: string; early?: boolean };
 
 const suites: Record<string, (o: SuiteOptions) => Promise<object>> = {
   features: runFeatureBench,
@@ -27,7 +27,7 @@ const suites: Record<string, (o: SuiteOptions) => Promise<object>> = {
       duration: o.duration,
       ...(o.model ? { server: { modelDir: resolve(process.env.INIT_CWD ?? process.cwd(), o.model) } } : {}),
     }),
-  'first-event': (o) => runFirstEventBench({ clips: o.clip ?? [] }),
+  'first-event': (o) => runFirstEventBench({ clips: o.clip ?? [], early: o.early !== false }),
 };
 
 const program = new Command()
@@ -42,6 +42,10 @@ const program = new Command()
     (v: string, prev: string[] = []) => [...prev, v],
   )
   .option('--model <dir>', 'model package the server runs (capacity; default models/default)')
+  .option(
+    '--no-early',
+    "first-event: the try-it page's early estimate off (the first emotion is then a full window's)",
+  )
   .action(async (suite: string, opts: SuiteOptions & { json?: boolean }) => {
     const run = suites[suite];
     if (!run) {
@@ -53,6 +57,7 @@ const program = new Command()
       duration: opts.duration,
       clip: opts.clip,
       model: opts.model,
+      early: opts.early,
     });
     if (opts.json) console.log(JSON.stringify(result));
     else

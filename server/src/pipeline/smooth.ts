@@ -1,7 +1,8 @@
 /**
  * Stage 6 (optional): exponential smoothing of probabilities across consecutive windows of one
  * speech segment, reset at each new segment so that one utterance's emotion does not leak into the
- * next. `alpha` is the weight of the newest window; `method: 'none'` passes windows unchanged.
+ * next. `alpha` is the weight of the newest window; `method: 'none'` passes windows unchanged, and
+ * so does every early window.
  *
  * @example
  * scored$.pipe(smoothScores({ method: 'ema', alpha: 0.5 }))
@@ -16,7 +17,9 @@ export function smoothScores(
   let segment = -1;
   let state: number[] | null = null;
   return map((i: ScoredItem): ScoredItem => {
-    if (i.kind !== 'scored' || smoothing.method === 'none') return i;
+    // An early window is shown as it is and leaves the segment's smoothing alone (its audio is
+    // the start of the segment's first full window, which would otherwise count it twice).
+    if (i.kind !== 'scored' || smoothing.method === 'none' || i.item.window.kind === 'early') return i;
     const seg = i.item.window.segment;
     if (seg !== segment || !state) {
       segment = seg;

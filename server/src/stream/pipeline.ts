@@ -63,7 +63,11 @@ export class StreamPipeline {
     this.segments = p.offset.segment;
     const analyzerConfig = {
       ...pkg.analyzer,
-      window: { ...pkg.analyzer.window, hopFrames: Math.round(options.hopMs / 10) },
+      window: {
+        ...pkg.analyzer.window,
+        hopFrames: Math.round(options.hopMs / 10),
+        earlyFrames: Math.round(options.earlyMs / 10),
+      },
     };
     this.analyzer = new StreamAnalyzer(analyzerConfig, p.vad, { session: p.normalizer });
     const { config, engine } = pkg;

@@ -274,7 +274,16 @@ export class StreamSession {
           ? { method: 'ema', alpha: m.options.smoothing.alpha ?? 0.5 }
           : { method: 'none' },
       hopMs: m.options?.hopMs ?? pkg.config.window.hopFrames * 10,
+      earlyMs: m.options?.earlyMs ?? 0,
     };
+    const windowMs = pkg.config.window.windowFrames * 10;
+    if (options.earlyMs >= windowMs) {
+      this.fail(
+        'BAD_START',
+        `options.earlyMs (${options.earlyMs}) must be shorter than the model's window (${windowMs} ms)`,
+      );
+      return;
+    }
     this.sessionId = m.sessionId ?? streamId;
     this.streamId = streamId;
     this.principal = principal;

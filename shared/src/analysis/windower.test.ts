@@ -173,3 +173,82 @@ describe('Windower', () => {
     expect(cut([40, 1, 7])).toEqual(ref);
   });
 });
+
+describe('Windower early window', () => {
+  const early = { ...opts, earlyFrames: 15 };
+  const all = (o: typeof opts & { earlyFrames?: number }, events: VadEvent[], frames: number) => {
+    const w = new Windower(o);
+    return [
+      ...w.pushFrames(ramp(0, frames), frames),
+      ...w.onVad(events, after(frames - 1)),
+      ...w.flush(after(frames - 1)),
+    ];
+  };
+  const withoutIndex = (ws: FeatureWindow[]) =>
+    ws.map(({ index: _, ...x }) => ({ ...x, data: Array.from(x.data) }));
+
+  it('cuts one early window per segment that lasts that long, and leaves every other window as it was', () => {
+    // Segment from frame 40 to 120, then a second one from 150 to the end of the stream (200).
+    const events = [start(40, 43), end(40, 120, 129), start(150, 152)];
+    const withEarly = all(early, events, 200);
+    const without = all(opts, events, 200);
+    const earlies = withEarly.filter((x) => x.kind === 'early');
+    // At frame 40 + 15 = 55: the 30 frames ending there, its speech rows the segment's 15 frames so far.
+    expect(spans(earlies)).toEqual([
+      ['early', 25, 55],
+      ['early', 135, 165],
+    ]);
+    expect(earlies[0]).toMatchObject({ segment: 0, padStart: 0, padEnd: 0, speechStart: 15, speechEnd: 30 });
+    expect(Array.from(earlies[0]!.data.slice(0, 2))).toEqual([25, 26]);
+    // Each comes before its segment's first window, and nothing else changes but the numbering.
+    expect(withEarly.findIndex((x) => x.kind === 'early')).toBe(0);
+    expect(withoutIndex(withEarly.filter((x) => x.kind !== 'early'))).toEqual(withoutIndex(without));
+    expect(withEarly.map((x) => x.index)).toEqual(withEarly.map((_, i) => i));
+  });
+
+  it('cuts none for a segment that ended before, and keeps the utterance window of a short one', () => {
+    // Its end was detected at frame 30, before frame 20 + 15 (the rule of hop windows: open at its end).
+    expect(all(early, [start(20, 24), end(20, 28, 30)], 50).map((x) => x.kind)).toEqual(['utterance']);
+    // 20 frames of speech: early at 35, then the whole utterance when it ends.
+    const short = all(early, [start(20, 24), end(20, 40, 44)], 60);
+    expect(short.map((x) => x.kind)).toEqual(['early', 'utterance']);
+    expect(short[1]).toEqual({ ...all(opts, [start(20, 24), end(20, 40, 44)], 60)[0]!, index: 1 });
+  });
+
+  it('pads like an utterance window at the start of a stream', () => {
+    const [e] = all(early, [start(0, 3)], 20);
+    expect(e).toMatchObject({
+      kind: 'early',
+      startFrame: -7,
+      padStart: 7,
+      padEnd: 8,
+      speechStart: 7,
+      speechEnd: 22,
+    });
+  });
+
+  it('is chunking-independent like every other window', () => {
+    const cut = (size: number) => {
+      const w = new Windower(early);
+      const out: FeatureWindow[] = [];
+      out.push(...w.pushFrames(ramp(0, 5), 5), ...w.onVad([start(0, 4)], after(4)));
+      for (let pos = 5; pos < 100; pos += size) {
+        const n = Math.min(size, 100 - pos);
+        out.push(...w.pushFrames(ramp(pos, n), n), ...w.onVad([], after(pos + n - 1)));
+      }
+      out.push(...w.flush(after(99)));
+      return out.map((x) => [x.kind, x.startFrame, Array.from(x.data)]);
+    };
+    expect(cut(95)[0]![0]).toBe('early');
+    expect(cut(1)).toEqual(cut(95));
+    expect(cut(7)).toEqual(cut(95));
+  });
+
+  it('refuses an early point outside the window', () => {
+    expect(() => new Windower({ ...opts, earlyFrames: 30 })).toThrow(
+      /earlyFrames must be an integer from 0 \(off\) to 29, got 30/,
+    );
+    expect(() => new Windower({ ...opts, earlyFrames: 1.5 })).toThrow(/earlyFrames/);
+    expect(() => new Windower({ ...opts, earlyFrames: -1 })).toThrow(/earlyFrames/);
+  });
+});

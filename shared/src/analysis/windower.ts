@@ -11,6 +11,11 @@
  *   shorter than a window is centred and padded with `padValue` (in normalised units) on both sides.
  * - When a segment that had windows ends with at least `hopFrames / 2` of speech after its last
  *   window, one more window ending shortly after the speech covers the tail.
+ * - Early window (off unless `earlyFrames` > 0): when a segment is still open `earlyFrames` frames
+ *   after its padded start, one provisional window is cut there, exactly as the utterance window
+ *   would be if the segment ended at that frame (its speech rows are the segment's frames so far).
+ *   It answers sooner than the first hop window, from less speech; it does not count as one of the
+ *   segment's windows, so every other window is the same with or without it.
  * - Statistics: every frame of a confirmed segment is added to the normaliser once, up to the end of
  *   the window being emitted, so a window is normalised with what the stream has said so far.
  *
@@ -38,6 +43,11 @@ export interface WindowerOptions {
   /** Frames kept after the end of speech in a tail window. */
   tailPadFrames: number;
   /**
+   * Frames of a segment after which an early, provisional window is cut (see the policy above);
+   * 0 (the default) cuts none. Less than `windowFrames`.
+   */
+  earlyFrames: number;
+  /**
    * Emit raw (unnormalised) features with zeros in padded rows; statistics still accumulate. Training
    * uses this to normalise the same windows with different session statistics.
    */
@@ -51,6 +61,7 @@ export const defaultWindowerOptions: Omit<WindowerOptions, 'dim'> = Object.freez
   frameWinSamples: 400,
   padValue: -3,
   tailPadFrames: 25,
+  earlyFrames: 0,
   raw: false,
 });
 
@@ -75,8 +86,11 @@ export interface FeatureWindow {
    */
   speechStart: number;
   speechEnd: number;
-  /** Why it was cut: a hop inside a long segment, the tail of one, or a whole short utterance. */
-  kind: 'hop' | 'tail' | 'utterance';
+  /**
+   * Why it was cut: a hop inside a long segment, the tail of one, a whole short utterance, or the
+   * provisional early window of a segment (superseded by the segment's later windows).
+   */
+  kind: 'hop' | 'tail' | 'utterance' | 'early';
   /** Index of the speech segment it belongs to (0-based, per stream). */
   segment: number;
   /** Normalised features, row-major `frames x dim`. */
@@ -88,6 +102,8 @@ interface Segment {
   startFrame: number;
   windows: number;
   lastWindowEnd: number;
+  /** The early window was cut, or is no longer due. */
+  earlyDone: boolean;
 }
 
 export class Windower {
@@ -123,6 +139,11 @@ export class Windower {
       )
     ) {
       throw new TypeError('windower: windowFrames and hopFrames must be positive integers');
+    }
+    if (!(Number.isInteger(o.earlyFrames) && o.earlyFrames >= 0 && o.earlyFrames < o.windowFrames)) {
+      throw new TypeError(
+        `windower: earlyFrames must be an integer from 0 (off) to ${o.windowFrames - 1}, got ${o.earlyFrames}`,
+      );
     }
     if (normalizer && normalizer.options.dim !== o.dim) {
       throw new TypeError(`windower: normaliser dimension ${normalizer.options.dim} differs from ${o.dim}`);
@@ -199,7 +220,13 @@ export class Windower {
     const out: FeatureWindow[] = [];
     if (ev.type === 'speechStart') {
       const startFrame = this.frameAtOrAfter(ev.padStartSample);
-      this.segment = { id: this.segmentCount++, startFrame, windows: 0, lastWindowEnd: startFrame };
+      this.segment = {
+        id: this.segmentCount++,
+        startFrame,
+        windows: 0,
+        lastWindowEnd: startFrame,
+        earlyDone: this.options.earlyFrames === 0,
+      };
       this.statsFrom = Math.max(this.statsUpTo, startFrame);
       this.vadFrames = this.requireFrames(ev.detectedSample, force);
       out.push(...this.hopWindows(this.vadFrames));
@@ -209,6 +236,7 @@ export class Windower {
         startFrame: this.frameAtOrAfter(ev.padStartSample),
         windows: 0,
         lastWindowEnd: 0,
+        earlyDone: true,
       };
       this.segment = seg;
       this.vadFrames = this.requireFrames(ev.detectedSample, force);
@@ -237,6 +265,12 @@ export class Windower {
     const { windowFrames: W, hopFrames: H } = this.options;
     const out: FeatureWindow[] = [];
     const upTo = Math.min(limit, this.frames);
+    // Like a hop window, the early window belongs to the segment if it was still open at its end.
+    const early = seg.startFrame + this.options.earlyFrames;
+    if (!seg.earlyDone && early <= upTo) {
+      seg.earlyDone = true;
+      out.push(this.cutUtterance(seg, early, early, early, 'early'));
+    }
     for (;;) {
       const end = seg.startFrame + W + seg.windows * H;
       if (end > upTo) break;
@@ -251,19 +285,40 @@ export class Windower {
     const speechEnd = Math.min(heard, this.framesBefore(endSample) + tailPadFrames);
     let win: FeatureWindow | null = null;
     if (seg.windows === 0) {
-      // Centre the window on the speech, then keep it inside the audio heard so far.
-      const centre = Math.floor((seg.startFrame + Math.min(heard, this.framesBefore(endSample))) / 2);
-      let start = centre - Math.floor(W / 2);
-      start = Math.min(start, heard - W);
-      start = Math.max(start, 0);
-      if (heard < W) start = -Math.floor((W - heard) / 2);
-      win = this.cut(seg, start, start + W, 'utterance', speechEnd, heard);
+      win = this.cutUtterance(
+        seg,
+        Math.min(heard, this.framesBefore(endSample)),
+        heard,
+        speechEnd,
+        'utterance',
+      );
     } else if (speechEnd - seg.lastWindowEnd >= Math.ceil(H / 2)) {
       win = this.cut(seg, speechEnd - W, speechEnd, 'tail', speechEnd);
     }
     this.accumulate(speechEnd);
     this.statsFrom = this.statsUpTo;
     return win ? [win] : [];
+  }
+
+  /**
+   * The window of a segment whose speech ends at frame `end`, with `heard` frames of audio: centred
+   * on the speech, then kept inside the audio heard so far (a stream shorter than a window is
+   * centred and padded).
+   */
+  private cutUtterance(
+    seg: Segment,
+    end: number,
+    heard: number,
+    statsEnd: number,
+    kind: 'utterance' | 'early',
+  ): FeatureWindow {
+    const W = this.options.windowFrames;
+    const centre = Math.floor((seg.startFrame + end) / 2);
+    let start = centre - Math.floor(W / 2);
+    start = Math.min(start, heard - W);
+    start = Math.max(start, 0);
+    if (heard < W) start = -Math.floor((W - heard) / 2);
+    return this.cut(seg, start, start + W, kind, statsEnd, heard, kind !== 'early');
   }
 
   /** Ends the stream: an open segment ends at the last sample. */
@@ -298,7 +353,10 @@ export class Windower {
     }
   }
 
-  /** Cuts [start, end) (frames beyond `limit` padded); the normaliser first learns speech up to `statsEnd`. */
+  /**
+   * Cuts [start, end) (frames beyond `limit` padded); the normaliser first learns speech up to
+   * `statsEnd`. `counts`: the window is one of the segment's own (not the early one).
+   */
   private cut(
     seg: Segment,
     start: number,
@@ -306,6 +364,7 @@ export class Windower {
     kind: FeatureWindow['kind'],
     statsEnd: number,
     limit = this.frames,
+    counts = true,
   ): FeatureWindow {
     const { dim: d, windowFrames: W, frameHopSamples: h, frameWinSamples: w, raw } = this.options;
     const padValue = raw ? 0 : this.options.padValue;
@@ -324,8 +383,10 @@ export class Windower {
       if (this.normalizer && !raw) this.normalizer.apply(this.ring, 1, data, src, d, dst);
       else data.set(this.ring.subarray(src, src + d), dst);
     }
-    seg.windows++;
-    seg.lastWindowEnd = end;
+    if (counts) {
+      seg.windows++;
+      seg.lastWindowEnd = end;
+    }
     const speechStart = Math.max(realStart, seg.startFrame) - start;
     const speechEnd = Math.max(speechStart, Math.min(realEnd, statsEnd) - start);
     return {

@@ -59,7 +59,7 @@ export const exampleReady: ReadyEvent = {
   protocolVersion: 1,
   model: exampleModel,
   input: { sampleRate: 8000, encoding: 'mulaw', channels: 1 },
-  options: { uncertainThreshold: 0.55, smoothing: { method: 'ema', alpha: 0.6 }, hopMs: 1000 },
+  options: { uncertainThreshold: 0.55, smoothing: { method: 'ema', alpha: 0.6 }, hopMs: 1000, earlyMs: 0 },
   limits: { ...DEFAULT_LIMITS },
   resumed: false,
   startMs: 0,

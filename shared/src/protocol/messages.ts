@@ -42,6 +42,11 @@ export const MAX_API_KEY_LENGTH = 1024;
 export const MAX_PING_ID_LENGTH = 128;
 /** Bounds of `start.options.hopMs`: a multiple of `step` in [min, max]. */
 export const HOP_MS_RANGE = Object.freeze({ min: 200, max: 3000, step: 10 });
+/**
+ * Bounds of `start.options.earlyMs`: a multiple of `step` in [min, max], or 0 (no early window). The
+ * server also requires it to be shorter than the model's window (`ready.model.windowMs`).
+ */
+export const EARLY_MS_RANGE = Object.freeze({ min: 300, max: 2990, step: 10 });
 
 /** Limits the server enforces on a stream, announced in `ready.limits`. */
 export interface StreamLimits {
@@ -101,6 +106,12 @@ export interface StreamOptions {
   smoothing?: SmoothingOptions;
   /** Time between windows inside a long speech segment, in ms: a multiple of 10 in 200..3000. Default: the model's (1000). */
   hopMs?: number;
+  /**
+   * Speech after which a segment gets an early, provisional emotion event (`kind: "early"`), in ms
+   * from the segment's start: a multiple of 10 in 300..2990, shorter than the model's window, or 0
+   * for none. It answers before the segment's first full window, from less speech. Default 0.
+   */
+  earlyMs?: number;
 }
 
 /** First text message of a connection: declares the audio format and opens (or resumes) a stream. */
@@ -169,6 +180,8 @@ export interface ResolvedStreamOptions {
   uncertainThreshold: number;
   smoothing: { method: 'none' } | { method: 'ema'; alpha: number };
   hopMs: number;
+  /** 0 when the stream has no early windows. */
+  earlyMs: number;
 }
 
 /** The stream is open: audio may flow. Carries everything the client needs to send and interpret it. */
@@ -211,8 +224,11 @@ export type SpeechEvent = {
     }
 );
 
-/** Why a window was cut: a hop inside a long segment, the tail of one, or a whole short utterance. */
-export type WindowKind = 'hop' | 'tail' | 'utterance';
+/**
+ * Why a window was cut: a hop inside a long segment, the tail of one, a whole short utterance, or the
+ * early, provisional window of a segment (`options.earlyMs`; superseded by the segment's later windows).
+ */
+export type WindowKind = 'hop' | 'tail' | 'utterance' | 'early';
 
 /** The emotion of one analysis window. */
 export interface EmotionEvent {

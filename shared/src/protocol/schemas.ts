@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { MAX_PCM_CHANNELS, PCM_ENCODINGS } from '../audio/pcm.ts';
 import { ERROR_CODE_NAMES } from './codes.ts';
 import {
+  EARLY_MS_RANGE,
   HOP_MS_RANGE,
   ID_PATTERN,
   MAX_API_KEY_LENGTH,
@@ -103,6 +104,16 @@ const streamOptionsSchema = z
       .max(HOP_MS_RANGE.max)
       .optional()
       .meta({ description: 'Hop between windows of a long segment in ms. Default: the model hop (1000).' }),
+    earlyMs: z
+      .union([
+        z.literal(0),
+        z.number().int().multipleOf(EARLY_MS_RANGE.step).min(EARLY_MS_RANGE.min).max(EARLY_MS_RANGE.max),
+      ])
+      .optional()
+      .meta({
+        description:
+          "Speech in ms after which a segment gets an early, provisional emotion event (kind early); shorter than the model's window; 0 or absent: none.",
+      }),
   })
   .meta({ description: 'Per-stream analysis options.' });
 
@@ -194,6 +205,7 @@ const resolvedOptionsSchema = z.looseObject({
     z.looseObject({ method: z.literal('ema'), alpha: z.number().gt(0).max(1) }),
   ]),
   hopMs: z.number().positive(),
+  earlyMs: z.number().min(0),
 });
 
 export const readyEventSchema = z
@@ -238,7 +250,7 @@ export const emotionEventSchema = z
     streamId: z.string(),
     seq: count('Position among the stream emotion events, from 0, without gaps.'),
     segment: count('Speech segment of the window.'),
-    kind: z.enum(['hop', 'tail', 'utterance']),
+    kind: z.enum(['hop', 'tail', 'utterance', 'early']),
     startMs: streamTimeMs("The window's first audio sample."),
     endMs: streamTimeMs("Just after the window's last audio sample."),
     label: z.string(),

@@ -29,6 +29,17 @@ describe('attributedMs', () => {
 });
 
 describe('SummaryBuilder', () => {
+  it('leaves early (provisional) windows out of every total', () => {
+    const events = [window(1000, 4000, 'angry'), window(2000, 5000, 'neutral', { uncertain: true })];
+    const plain = new SummaryBuilder(classes);
+    for (const e of events) plain.add(e);
+    const withEarly = new SummaryBuilder(classes);
+    expect(withEarly.add(window(0, 2500, 'happy', { kind: 'early', uncertain: true }))).toBe(0);
+    for (const e of events) withEarly.add(e);
+    expect(withEarly.build(end)).toEqual(plain.build(end));
+    expect(withEarly.build(end)).toMatchObject({ windows: 2, analysedMs: 4000, uncertainWindows: 1 });
+  });
+
   it('summarises a 5 s segment analysed by three hop windows and one utterance', () => {
     const b = new SummaryBuilder(classes);
     b.addConnection();

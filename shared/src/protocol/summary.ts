@@ -7,7 +7,8 @@
  * window, `endMs - max(startMs, previousEndMs)` (never negative). A window that does not overlap the
  * previous one is credited its own length; a hop window inside a long segment is credited the hop.
  * So the per-label times add up to the time covered by windows (`analysedMs`), with no time counted
- * twice. Stream times are multiples of 1/16 ms (samples at 16 kHz), exact in binary floating point, so
+ * twice. Early windows (`kind: "early"`) are provisional and not counted: the windows that follow
+ * cover their audio. Stream times are multiples of 1/16 ms (samples at 16 kHz), exact in binary floating point, so
  * the sums are exact too.
  *
  * @example
@@ -106,6 +107,8 @@ export class SummaryBuilder {
         this.s.counts.shed += event.shed;
         return 0;
       case 'emotion': {
+        // An early window is provisional: the segment's later windows cover its audio and count.
+        if (event.kind === 'early') return 0;
         const ms = attributedMs(event, this.s.lastWindowEndMs);
         this.s.lastWindowEndMs = Math.max(this.s.lastWindowEndMs ?? event.endMs, event.endMs);
         this.s.windows++;

@@ -55,6 +55,9 @@ describe('parseClientMessage: valid messages', () => {
     const ok = (options: unknown) => parseClientMessage(JSON.stringify({ ...minimalStart, options })).ok;
     expect(ok({ hopMs: 200 })).toBe(true);
     expect(ok({ hopMs: 3000 })).toBe(true);
+    expect(ok({ earlyMs: 0 })).toBe(true);
+    expect(ok({ earlyMs: 300 })).toBe(true);
+    expect(ok({ earlyMs: 2990 })).toBe(true);
     expect(ok({ uncertainThreshold: 0 })).toBe(true);
     expect(ok({ uncertainThreshold: 1 })).toBe(true);
     expect(ok({ smoothing: { method: 'none' } })).toBe(true);
@@ -122,6 +125,10 @@ describe('parseClientMessage: every error path', () => {
       [{ options: { hopMs: 205 } }, /options\.hopMs:/],
       [{ options: { hopMs: 100 } }, /options\.hopMs:/],
       [{ options: { hopMs: 3010 } }, /options\.hopMs:/],
+      [{ options: { earlyMs: 290 } }, /options\.earlyMs:/],
+      [{ options: { earlyMs: 1505 } }, /options\.earlyMs:/],
+      [{ options: { earlyMs: 3000 } }, /options\.earlyMs:/],
+      [{ options: { earlyMs: -10 } }, /options\.earlyMs:/],
       [{ options: { uncertainThreshold: 1.5 } }, /options\.uncertainThreshold:/],
       [
         { options: { smoothing: { method: 'none', alpha: 0.5 } } },
@@ -264,7 +271,7 @@ describe('round trips', () => {
       streamId: idArb,
       seq: fc.nat(),
       segment: fc.nat(),
-      kind: fc.constantFrom('hop' as const, 'tail' as const, 'utterance' as const),
+      kind: fc.constantFrom('hop' as const, 'tail' as const, 'utterance' as const, 'early' as const),
       startMs: fc.nat().map((s) => s / 16),
       endMs: fc.nat().map((s) => s / 16),
       label: fc.string(),

@@ -31,7 +31,13 @@ export interface FirstEventResult {
   missing: number;
 }
 
-export async function runFirstEventBench(o: { clips?: string[] } = {}): Promise<FirstEventResult> {
+/**
+ * @param o.early - the page's early estimate (`options.earlyMs` 1500) on (its default) or off (the
+ *   first emotion is then the first full 3 s window's).
+ */
+export async function runFirstEventBench(
+  o: { clips?: string[]; early?: boolean } = {},
+): Promise<FirstEventResult> {
   const clips = o.clips?.length ? o.clips : DEFAULT_FIRST_EVENT_CLIPS;
   const dir = mkdtempSync(join(tmpdir(), 'emostream-first-event-'));
   const srv = await startDashboardServer();
@@ -48,6 +54,7 @@ export async function runFirstEventBench(o: { clips?: string[] } = {}): Promise<
       try {
         const page = await browser.newPage();
         await page.goto(`${srv.url}/try`);
+        await page.getByRole('checkbox', { name: /Early estimate/ }).setChecked(o.early !== false);
         await page.getByRole('button', { name: 'Start microphone' }).click();
         const shown = await page
           .waitForSelector('[data-testid="first-result"]', { timeout: 20_000 })

@@ -120,6 +120,10 @@ const validStart = fc.record(
           ),
         ),
         hopMs: fc.integer({ min: 20, max: 300 }).map((x) => x * 10),
+        earlyMs: fc.oneof(
+          fc.constant(0),
+          fc.integer({ min: 30, max: 299 }).map((x) => x * 10),
+        ),
       },
       { requiredKeys: [] },
     ),
@@ -149,6 +153,7 @@ const START_PATHS = [
   ['metadata'],
   ['options'],
   ['options', 'hopMs'],
+  ['options', 'earlyMs'],
   ['options', 'uncertainThreshold'],
   ['options', 'smoothing'],
   ['options', 'smoothing', 'method'],

@@ -159,6 +159,55 @@ describe.runIf(hasData)('streaming server end to end', () => {
     }
   });
 
+  it('options.earlyMs: an early event for each segment that lasts that long, the other events unchanged', async () => {
+    const r = await streamAudio(srv.url, multi, { chunkMs: 20, speed: 8, options: { earlyMs: 1500 } });
+    const base = runs.get('multi-fast') ?? (await run('multi-fast', multi, { chunkMs: 20, speed: 8 }));
+    expect(ofType(r, 'ready')[0]!.options.earlyMs).toBe(1500);
+    expect(ofType(base, 'ready')[0]!.options.earlyMs).toBe(0);
+    const emotions = ofType(r, 'emotion');
+    const starts = ofType(r, 'speech').filter((e) => e.event === 'start');
+    const ends = ofType(r, 'speech').filter((e) => e.event === 'end');
+    // Every segment of this call lasts more than 1.5 s: each gets one early event, its first.
+    expect(starts.length).toBeGreaterThanOrEqual(3);
+    for (const [k, s] of starts.entries()) {
+      const own = emotions.filter((e) => e.segment === s.segment);
+      expect(ends[k]!.endMs - s.startMs).toBeGreaterThan(1500);
+      expect(own.filter((e) => e.kind === 'early')).toHaveLength(1);
+      expect(own[0]!.kind).toBe('early');
+      // 1.5 s after the segment's padded start, which is at most the VAD's padding before its speech.
+      expect(own[0]!.endMs).toBeLessThanOrEqual(s.startMs + 1500);
+      expect(own[0]!.endMs).toBeGreaterThan(s.startMs + 1000);
+      expect(pkg.config.classes).toContain(own[0]!.label);
+    }
+    // The events' order in the stream: each early event before the segment's later windows.
+    const seqOf = (e: EmotionEvent) => e.seq;
+    expect(emotions.map(seqOf)).toEqual(emotions.map((_, i) => i + (ofType(base, 'emotion')[0]?.seq ?? 0)));
+    // Without the early events (and their numbering), the stream is the one without the option:
+    // the same windows, scores and summary (early windows are left out of it).
+    const strip = (run: StreamRun) =>
+      comparable(run)
+        .filter((e) => (e as { kind?: string }).kind !== 'early')
+        .map((e) => {
+          const { seq: _, ...rest } = e as Record<string, unknown>;
+          return rest;
+        });
+    expectSameEvents(strip(r), strip(base));
+    // With smoothing, too: an early window leaves the segment's smoothing alone.
+    const ema = { method: 'ema' as const, alpha: 0.5 };
+    const smoothed = await streamAudio(srv.url, multi, {
+      chunkMs: 20,
+      speed: 8,
+      options: { smoothing: ema },
+    });
+    const both = await streamAudio(srv.url, multi, {
+      chunkMs: 20,
+      speed: 8,
+      options: { smoothing: ema, earlyMs: 1500 },
+    });
+    expect(ofType(both, 'emotion').filter((e) => e.kind === 'early').length).toBe(starts.length);
+    expectSameEvents(strip(both), strip(smoothed));
+  });
+
   it('is chunking-invariant: 10 ms, 100 ms and irregular chunks give identical events', async () => {
     const a = await run('c10', multi, { chunkMs: 10 });
     const b = await run('c100', multi, { chunkMs: 100 });

@@ -61,9 +61,9 @@ export function CurrentEmotion({ view }: { view: StreamView }) {
       <div className="current-meta">
         <SpeechPill speaking={view.speaking} active={view.active} />
         {c && (
-          <span className="muted">
-            window {formatClock(c.startMs)}–{formatClock(c.endMs)} · latency{' '}
-            {Math.max(0, c.emittedAt - c.receivedAt)} ms
+          <span className="muted" data-kind={c.kind}>
+            {c.kind === 'early' ? 'early estimate' : 'window'} {formatClock(c.startMs)}–{formatClock(c.endMs)}{' '}
+            · latency {Math.max(0, c.emittedAt - c.receivedAt)} ms
           </span>
         )}
       </div>

@@ -21,6 +21,9 @@ interface Problem {
   closeCode?: number | null;
 }
 
+/** `options.earlyMs` when the early estimate is on: the first emotion of a stretch of speech after 1.5 s of it. */
+const EARLY_MS = 1500;
+
 const HINTS: Record<string, string> = {
   UNAUTHORIZED: 'The server needs an API key: enter a valid one above.',
   FORBIDDEN: 'This API key may not use that stream id.',
@@ -70,6 +73,8 @@ export default function TryPage() {
   const [phase, setPhase] = useState<Phase>('idle');
   const [apiKey, setApiKey] = useState('');
   const [streamId, setStreamId] = useState('');
+  // An early, provisional emotion 1.5 s into each stretch of speech, before its first full window.
+  const [early, setEarly] = useState(true);
   const [problem, setProblem] = useState<Problem | null>(null);
   const [warnings, setWarnings] = useState<ErrorEvent[]>([]);
   const [level, setLevel] = useState(0);
@@ -115,6 +120,7 @@ export default function TryPage() {
       metadata,
       ...(apiKey.trim() ? { apiKey: apiKey.trim() } : {}),
       ...(streamId.trim() ? { streamId: streamId.trim() } : {}),
+      ...(early ? { options: { earlyMs: EARLY_MS } } : {}),
     });
     client.current = c;
     store.start(infoFromReady(c.ready, metadata));
@@ -241,10 +247,17 @@ export default function TryPage() {
   }
 
   const windows = view?.windows.length ?? 0;
+  const earlyWindows = view?.windows.filter((w) => w.kind === 'early').length ?? 0;
   return (
     <>
       <SiteHeader current="/try" />
-      <main className="try-page" data-testid="try-page" data-phase={phase} data-emotions={windows}>
+      <main
+        className="try-page"
+        data-testid="try-page"
+        data-phase={phase}
+        data-emotions={windows}
+        data-early={earlyWindows}
+      >
         <div className="page-head">
           <h1>Try it</h1>
           <p className="muted">
@@ -277,6 +290,16 @@ export default function TryPage() {
                 disabled={busy}
                 onChange={(e) => setStreamId(e.currentTarget.value)}
               />
+            </label>
+            <label className="try-check">
+              <input
+                type="checkbox"
+                checked={early}
+                disabled={busy}
+                onChange={(e) => setEarly(e.currentTarget.checked)}
+              />
+              Early estimate after {EARLY_MS / 1000} s of speech{' '}
+              <span className="muted small">(before the first full 3 s window; less accurate)</span>
             </label>
           </form>
           <div className="try-buttons">

@@ -54,6 +54,27 @@ describe('StreamModel', () => {
     expect(view.windows[0]!.scores).toHaveLength(classes.length);
   });
 
+  it('shows an early window as current but credits no time to it, like the summary', () => {
+    const m = new StreamModel('s');
+    m.start(exampleStreamInfo);
+    const early = { ...win(0, 2500, 'happy', 0.5, 0), kind: 'early' as const };
+    m.add(early);
+    expect(m.view(settings, 0).current).toMatchObject({ kind: 'early', label: 'happy' });
+    expect(m.view(settings, 0).totals.windows).toBe(0);
+    // The segment's first full window covers the same audio: it gets its whole length.
+    m.add(win(1, 4000, 'angry', 0.9, 1000));
+    m.add(win(2, 5000, 'angry', 0.9));
+    expect(m.windows.map((w) => [w.kind, w.fromMs, w.endMs])).toEqual([
+      ['early', 0, 2500],
+      ['hop', 1000, 4000],
+      ['hop', 4000, 5000],
+    ]);
+    expect(m.view(settings, 0).totals).toMatchObject({ windows: 2, analysedMs: 4000 });
+    // A negative early window between negative full windows neither counts nor breaks the run.
+    m.add({ ...win(3, 5500, 'angry', 0.95, 3000), kind: 'early' });
+    expect(m.negativeRun(settings)).toMatchObject({ ms: 4000, windows: 2 });
+  });
+
   it('ignores an emotion it already has (same seq after a reconnect)', () => {
     const m = new StreamModel('s');
     m.start(exampleStreamInfo);

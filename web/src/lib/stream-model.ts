@@ -200,7 +200,10 @@ export class StreamModel {
         if (event.seq <= this.lastSeq) return;
         this.lastSeq = event.seq;
         const credited = attributedMs(event, this.lastWindowEndMs);
-        this.lastWindowEndMs = Math.max(this.lastWindowEndMs ?? event.endMs, event.endMs);
+        // An early window is provisional: shown (and current) until the segment's full windows,
+        // which cover its audio again, so it credits no time to the next one (as in the summary).
+        if (event.kind !== 'early')
+          this.lastWindowEndMs = Math.max(this.lastWindowEndMs ?? event.endMs, event.endMs);
         if (this.classes.length === 0) this.classes = Object.keys(event.scores);
         this.windows.push({
           seq: event.seq,
@@ -259,6 +262,7 @@ export class StreamModel {
     const counts = new Map<string, number>();
     for (let i = this.windows.length - 1; i >= 0; i--) {
       const w = this.windows[i]!;
+      if (w.kind === 'early') continue; // its audio is counted by the windows after it
       if (!NEGATIVE_EMOTIONS.has(w.label) || w.confidence < settings.threshold) break;
       ms += w.endMs - w.fromMs;
       windows++;
