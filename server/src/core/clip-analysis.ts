@@ -37,6 +37,11 @@ export interface ClipOptions {
   /** Samples per push (320 = 20 ms, as live clients send). */
   chunkSamples?: number;
   uncertainThreshold?: number;
+  /**
+   * Cut an early window per segment after this much of it (ms; see the windower), as a live stream
+   * with `options.earlyMs` does. Early windows are returned but left out of the clip's mean.
+   */
+  earlyMs?: number;
 }
 
 /** Analyses 16 kHz mono samples. */
@@ -46,7 +51,10 @@ export async function analyzeSamples(
   o: ClipOptions,
 ): Promise<ClipResult> {
   const state = o.vad.newState();
-  const analyzer = new StreamAnalyzer(pkg.analyzer, async (f) => (await o.vad.run([f], [state]))[0]!, {
+  const analyzerConfig = o.earlyMs
+    ? { ...pkg.analyzer, window: { ...pkg.analyzer.window, earlyFrames: Math.round(o.earlyMs / 10) } }
+    : pkg.analyzer;
+  const analyzer = new StreamAnalyzer(analyzerConfig, async (f) => (await o.vad.run([f], [state]))[0]!, {
     session: o.session,
   });
   const chunk = o.chunkSamples ?? 320;
@@ -87,9 +95,8 @@ export async function analyzeSamples(
       });
     });
   }
-  const clip = results.length
-    ? decide(meanProbs(results.map((w) => w.probs)), config.classes, threshold)
-    : null;
+  const full = results.filter((w) => w.kind !== 'early');
+  const clip = full.length ? decide(meanProbs(full.map((w) => w.probs)), config.classes, threshold) : null;
   return {
     durationS: samples.length / 16000,
     windows: results,
