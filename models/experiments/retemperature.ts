@@ -77,6 +77,7 @@ if (check) {
     `$1${commandLine('x', ['--temperature-factor', String(factor), '--temperature-factor-note', note!]).replace(/^npm run x --/, '')}`,
   );
   config.temperature = temperature;
+  if (typeof from.earlyTemperature === 'number') config.earlyTemperature = from.earlyTemperature * factor!;
   config.training.temperatureFrom = { ...from, factor, factorNote: note };
   config.training.command = fromDir
     ? command.replace(/ --temperature-from \S+/, ` --temperature-from ${fromDir}`)

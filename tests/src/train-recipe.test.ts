@@ -42,6 +42,11 @@ describe.runIf(hasData)('models/recipes/train-default.sh on a manifest', () => {
     expect(byChannel.clean).toEqual(held.metrics?.val);
     expect(byChannel['noise:10']).not.toEqual(byChannel.clean);
     expect(byChannel.phone).not.toEqual(byChannel.clean);
+    // Early windows (a stream's options.earlyMs) get their own temperature, fitted at 1.5 s.
+    expect(held.training?.earlyMs).toBe(1500);
+    expect(held.earlyTemperature).toBeGreaterThan(0);
+    expect(held.earlyTemperature).not.toBe(held.temperature);
+    expect(held.metrics?.valEarly).toMatchObject({ ua: expect.any(Number), ece: expect.any(Number) });
     // One graph of the eight members, calibrated on the speaker they all held out.
     expect(held.inputTransform).toBe('frames+stats');
     const members = held.training?.members as Array<{
@@ -73,11 +78,14 @@ describe.runIf(hasData)('models/recipes/train-default.sh on a manifest', () => {
     await recipe(all, { ...base, HELD_OUT: join(ho, 'package') });
     const every = config(join(all, 'package'));
     expect(every.temperature).toBe(held.temperature);
+    expect(every.earlyTemperature).toBe(held.earlyTemperature);
     expect(every.training?.temperatureFrom).toMatchObject({
       id: held.id,
       temperature: held.temperature,
       calibrationChannels: ['clean', 'noise:10', 'phone'],
       valByChannel: byChannel,
+      earlyTemperature: held.earlyTemperature,
+      earlyMs: 1500,
     });
     expect(every.training?.calibrationChannels).toBeUndefined();
     expect(every.metrics?.valInTraining).toBeDefined();

@@ -137,6 +137,11 @@ const program = new Command()
       ...JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')),
       id: opts.name ?? `${config.id}-calibrated`,
       temperature: after,
+      // Early windows keep their ratio to the full windows' temperature (fitted on the model's own
+      // validation speakers): refitting them would need the early windows of your clips too.
+      ...(config.earlyTemperature !== undefined
+        ? { earlyTemperature: (config.earlyTemperature * after) / before }
+        : {}),
       calibration,
     };
     await writeFile(join(out, 'config.json'), `${JSON.stringify(copy, null, 2)}\n`);

@@ -61,6 +61,12 @@ const program = new Command()
     'clean',
   )
   .option(
+    '--early-ms <ms>',
+    "the early window (a stream's options.earlyMs) whose own temperature is fitted on the validation speakers' early windows; 0: none (early windows then use the full windows' temperature)",
+    Number,
+    1500,
+  )
+  .option(
     '--temperature <t>',
     'store this temperature instead of fitting one on the validation speakers',
     Number,
@@ -97,6 +103,9 @@ const program = new Command()
     if (opts.temperatureFactor !== undefined && opts.temperatureFrom === undefined)
       throw new Error('--temperature-factor scales the temperature of --temperature-from: give both');
     assertPositive('--temperature-factor', opts.temperatureFactor);
+    const earlyMs = opts.earlyMs as number;
+    if (!(Number.isInteger(earlyMs) && earlyMs >= 0))
+      throw new Error(`--early-ms must be a whole number of ms >= 0, got ${opts.earlyMs}`);
     const calibrationChannels = parseChannelList(opts.calibrationChannels);
     const fitsOverChannels = calibrationChannels.some((c) => c.kind !== 'clean');
     if (fitsOverChannels && (opts.temperature !== undefined || opts.temperatureFrom !== undefined))
@@ -114,6 +123,8 @@ const program = new Command()
         ...(opts.temperatureFactorNote !== undefined ? { factorNote: opts.temperatureFactorNote } : {}),
       };
       opts.temperature = source.temperature * (opts.temperatureFactor ?? 1);
+      if (source.earlyTemperature !== undefined)
+        opts.earlyTemperature = source.earlyTemperature * (opts.temperatureFactor ?? 1);
     }
     assertPositive('--temperature', opts.temperature);
     if (valInTraining && opts.temperature === undefined)
@@ -213,19 +224,39 @@ const program = new Command()
       calibrationChannels[0]!.kind === 'clean'
         ? calibrationChannels
         : [{ kind: 'clean' }, ...calibrationChannels],
+      opts.temperature === undefined ? earlyMs : 0,
     );
     const fitOn = measured.filter((m) => calibrationChannels.some((c) => channelName(c) === m.channel));
     const pooled = pooledLogits(fitOn);
     const temperature = opts.temperature ?? fitTemperature(pooled.logits, pooled.truth);
     const figures = figuresAt(measured[0]!.found, first.classes, temperature);
     config.temperature = temperature;
+    // Early windows: their own temperature, fitted over the same channels (or the source's).
+    const earlyPooled = pooledLogits(fitOn.map((m) => ({ found: m.found.early })));
+    const earlyTemperature: number | undefined =
+      opts.temperature !== undefined
+        ? opts.earlyTemperature
+        : earlyMs > 0 && earlyPooled.logits.length > 0
+          ? fitTemperature(earlyPooled.logits, earlyPooled.truth)
+          : undefined;
+    const earlyFigures =
+      opts.temperature === undefined && earlyTemperature !== undefined
+        ? figuresAt(measured[0]!.found.early, first.classes, earlyTemperature)
+        : undefined;
+    if (earlyTemperature !== undefined)
+      (config as Record<string, unknown>).earlyTemperature = earlyTemperature;
+    if (earlyFigures) (config.training as Record<string, unknown>).earlyMs = earlyMs;
     // Figures on speakers the members trained on measure fit, not generalisation: named so.
     const byChannel = fitsOverChannels
       ? Object.fromEntries(measured.map((m) => [m.channel, figuresAt(m.found, first.classes, temperature)]))
       : undefined;
     config.metrics = valInTraining
       ? { valInTraining: figures, ...(byChannel ? { valInTrainingByChannel: byChannel } : {}) }
-      : { val: figures, ...(byChannel ? { valByChannel: byChannel } : {}) };
+      : {
+          val: figures,
+          ...(byChannel ? { valByChannel: byChannel } : {}),
+          ...(earlyFigures ? { valEarly: earlyFigures } : {}),
+        };
     if (fitsOverChannels)
       (config.training as Record<string, unknown>).calibrationChannels = calibrationChannels.map(channelName);
     await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
@@ -233,6 +264,10 @@ const program = new Command()
     process.stderr.write(
       `ensemble of ${dirs.length}: ${valInTraining ? 'val (trained on)' : 'val'} UA ${figures.ua.toFixed(3)}, ECE ${figures.ece.toFixed(3)}, T ${temperature.toFixed(3)}${opts.temperature === undefined ? over : ` (from ${opts.temperatureFrom ?? 'the command line'})`}\n`,
     );
+    if (earlyTemperature !== undefined)
+      process.stderr.write(
+        `  early windows: T ${earlyTemperature.toFixed(3)}${earlyFigures ? ` (fitted at ${earlyMs} ms on ${earlyPooled.logits.length} windows; clean UA ${earlyFigures.ua.toFixed(3)}, ECE ${earlyFigures.ece.toFixed(3)})` : ''}\n`,
+      );
     if (byChannel)
       for (const [name, f] of Object.entries(byChannel))
         process.stderr.write(`  ${name}: UA ${f.ua.toFixed(3)}, ECE ${f.ece.toFixed(3)}\n`);

@@ -26,12 +26,22 @@ export interface ClipLogits {
   truth: number[];
   /** Clips left out: label outside the model's classes, or no speech found. */
   skipped: number;
+  /** With `earlyMs`: each early window's logits and its clip's class (not part of the clip logits). */
+  early: { logits: number[][]; truth: number[] };
 }
 
 export async function clipLogits(
   items: readonly CorpusItem[],
   pkg: ModelPackage,
-  o: { vad: SileroVad; seed: number; label?: string; quiet?: boolean; channel?: Channel },
+  o: {
+    vad: SileroVad;
+    seed: number;
+    label?: string;
+    quiet?: boolean;
+    channel?: Channel;
+    /** Also cut each segment's early window after this many ms (as a stream's `options.earlyMs`). */
+    earlyMs?: number;
+  },
 ): Promise<ClipLogits> {
   const { classes } = pkg.config;
   const labelSet = getLabelSet(pkg.config.labelSet);
@@ -45,6 +55,7 @@ export async function clipLogits(
   const windows: number[][][] = [];
   const kept: CorpusItem[] = [];
   const truth: number[] = [];
+  const early: ClipLogits['early'] = { logits: [], truth: [] };
   const bar = progress(o.label ?? 'temperature', scored.length, { quiet: o.quiet });
   for (const list of speakerSessions(scored, (s) => s.item, o.seed)) {
     let session: NormalizerState | undefined;
@@ -54,24 +65,31 @@ export async function clipLogits(
       const r = await analyzeSamples(samples, pkg, {
         vad: o.vad,
         session,
+        ...(o.earlyMs ? { earlyMs: o.earlyMs } : {}),
       });
       session = r.session;
       bar.tick();
-      if (r.windows.length === 0) {
+      const full = r.windows.filter((w) => w.kind !== 'early');
+      if (full.length === 0) {
         skipped++;
         continue;
+      }
+      for (const w of r.windows) {
+        if (w.kind !== 'early') continue;
+        early.logits.push(w.logits);
+        early.truth.push(cls);
       }
       logits.push(
         Array.from(
           { length: classes.length },
-          (_, j) => r.windows.reduce((a, w) => a + w.logits[j]!, 0) / r.windows.length,
+          (_, j) => full.reduce((a, w) => a + w.logits[j]!, 0) / full.length,
         ),
       );
-      windows.push(r.windows.map((w) => w.logits));
+      windows.push(full.map((w) => w.logits));
       kept.push(item);
       truth.push(cls);
     }
   }
   bar.stop();
-  return { logits, windows, items: kept, truth, skipped };
+  return { logits, windows, items: kept, truth, skipped, early };
 }

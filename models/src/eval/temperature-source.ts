@@ -17,6 +17,10 @@ export interface TemperatureSource {
   /** The source's held-out figures per channel at its temperature, when fitted over channels. */
   valByChannel?: unknown;
   commands: string[];
+  /** The source's temperature of early windows, and the early point it was fitted at. */
+  earlyTemperature?: number;
+  earlyMs?: number;
+  valEarly?: unknown;
 }
 
 export async function readTemperatureSource(dir: string): Promise<TemperatureSource> {
@@ -31,6 +35,13 @@ export async function readTemperatureSource(dir: string): Promise<TemperatureSou
     val: source.metrics?.val,
     ...(Array.isArray(channels) ? { calibrationChannels: channels as string[] } : {}),
     ...(source.metrics?.valByChannel !== undefined ? { valByChannel: source.metrics.valByChannel } : {}),
+    ...(source.earlyTemperature !== undefined
+      ? {
+          earlyTemperature: source.earlyTemperature,
+          earlyMs: source.training?.earlyMs as number,
+          valEarly: source.metrics?.valEarly,
+        }
+      : {}),
     commands: [...members.map((m) => m.training?.command), source.training?.command].filter(
       (c): c is string => typeof c === 'string',
     ),

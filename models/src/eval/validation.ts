@@ -57,7 +57,8 @@ export async function validationLogits(
 
 /**
  * The package's clip logits on the validation speakers, once per channel (each clip put through
- * the channel as `evaluate --channel` does), in the order given.
+ * the channel as `evaluate --channel` does), in the order given; with `earlyMs`, each segment's early
+ * window's logits too (`found.early`).
  */
 export async function validationLogitsOnChannels(
   dir: string,
@@ -65,6 +66,7 @@ export async function validationLogitsOnChannels(
   flags: SpeakerFlags,
   seed: number,
   channels: readonly Channel[],
+  earlyMs = 0,
 ): Promise<Array<{ channel: string; found: ClipLogits }>> {
   if (channels.length === 0) throw new Error('give at least one channel');
   const pkg = await loadModelPackage(dir);
@@ -75,7 +77,8 @@ export async function validationLogitsOnChannels(
     for (const channel of channels) {
       const name = channelName(channel);
       const label = channels.length > 1 ? `temperature (${name})` : 'temperature';
-      out.push({ channel: name, found: await clipLogits(items, pkg, { vad, seed, channel, label }) });
+      const found = await clipLogits(items, pkg, { vad, seed, channel, label, earlyMs });
+      out.push({ channel: name, found });
     }
     return out;
   } finally {

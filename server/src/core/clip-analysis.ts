@@ -7,7 +7,13 @@
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
 import type { VadEvent } from '@emostream/shared/analysis/vad';
 import type { FeatureWindow } from '@emostream/shared/analysis/windower';
-import { calibratedProbs, decide, type EmotionScores, meanProbs } from '@emostream/shared/model/postprocess';
+import {
+  calibratedProbs,
+  decide,
+  type EmotionScores,
+  meanProbs,
+  windowTemperature,
+} from '@emostream/shared/model/postprocess';
 import { type ModelPackage, modelInput } from '../engine/model-package.ts';
 import type { SileroVad } from '../vad/silero.ts';
 import { StreamAnalyzer } from './stream-analyzer.ts';
@@ -83,7 +89,7 @@ export async function analyzeSamples(
     const logits = await engine.infer(input, part.length);
     part.forEach((w, j) => {
       const row = Array.from(logits.subarray(j * engine.classes, (j + 1) * engine.classes));
-      const probs = calibratedProbs(row, config.temperature);
+      const probs = calibratedProbs(row, windowTemperature(config, w.kind));
       results.push({
         ...decide(probs, config.classes, threshold),
         index: w.index,

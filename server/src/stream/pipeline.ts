@@ -78,7 +78,7 @@ export class StreamPipeline {
           resampleTo16k(p.resampler, p.timer),
           analyzeStream(this.analyzer, { timer: p.timer, onProgress: p.onProgress }),
           inferWindows(p.batcher, (w, out, o) => modelInput(config, w, out, o), engine.inputSize, p.streamId),
-          calibrate(config.temperature),
+          calibrate(config),
           smoothScores(options.smoothing),
           decideLabels(config.classes, options.uncertainThreshold),
         )

@@ -99,6 +99,12 @@ export const modelConfigSchema = z.object({
   ensembleCombine: z.enum(ENSEMBLE_COMBINES).optional(),
   /** Softmax temperature fitted on the validation speakers. */
   temperature: z.number().positive(),
+  /**
+   * Softmax temperature of early windows (a stream's `options.earlyMs`), fitted on the validation
+   * speakers' early windows: they hear less speech and are less accurate, so the full windows'
+   * temperature would make them over-confident. Absent: `temperature`.
+   */
+  earlyTemperature: z.number().positive().optional(),
   /** Below this confidence an event is flagged `uncertain` (seed 003 uses 0.55). */
   uncertainThreshold: z.number().min(0).max(1),
   /** How a clip's window probabilities combine into one clip decision. */

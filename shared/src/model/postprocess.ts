@@ -26,6 +26,14 @@ export function calibratedProbs(logits: ArrayLike<number>, temperature: number):
   return out;
 }
 
+/** The temperature for a window of this kind: early windows have their own when the model has one. */
+export function windowTemperature(
+  config: { temperature: number; earlyTemperature?: number | undefined },
+  kind: string,
+): number {
+  return kind === 'early' ? (config.earlyTemperature ?? config.temperature) : config.temperature;
+}
+
 /** The decision for a probability row. */
 export function decide(
   probs: number[],
