@@ -42,6 +42,10 @@ function trainingOf(training: Record<string, unknown> | undefined): {
     val?: { ua?: number; ece?: number };
     /** The channels the held-out temperature was fitted over (absent: clean speech only). */
     calibrationChannels?: string[];
+    /** The held-out temperature of early windows, the early point it was fitted at, and its figures. */
+    earlyTemperature?: number;
+    earlyMs?: number;
+    valEarly?: { ua?: number; ece?: number };
     commands?: string[];
   };
   /** The channels this package's own temperature was fitted over (`ensemble --calibration-channels`). */
@@ -148,6 +152,22 @@ function card(
     fullRun,
     calibrationChannels,
   } = trainingOf(config.training);
+  const earlySource = temperatureFrom ?? {
+    earlyMs: (config.training as Record<string, unknown> | undefined)?.earlyMs as number | undefined,
+    valEarly: config.metrics?.valEarly as { ua?: number; ece?: number } | undefined,
+  };
+  const earlyNote =
+    config.earlyTemperature === undefined
+      ? ''
+      : `
+Early windows (a stream's \`options.earlyMs\`: a provisional emotion before a segment's first full
+window) have their own temperature, ${config.earlyTemperature.toFixed(3)}, fitted like the one above on the
+held-out validation speakers' early windows at ${earlySource.earlyMs ?? '?'} ms${
+          earlySource.valEarly
+            ? ` (there: UA ${earlySource.valEarly.ua?.toFixed(3) ?? '?'}, ECE ${earlySource.valEarly.ece?.toFixed(3) ?? '?'})`
+            : ''
+        }: they hear less speech, so they are less accurate and the full windows' temperature would make them over-confident.
+`;
   const fittedOn = config.calibration
     ? 'The temperature was refitted on the labelled audio named under "Recalibrated".'
     : fittedOnWords(temperatureFrom?.calibrationChannels ?? calibrationChannels);
@@ -353,7 +373,7 @@ more confident than right). ${fittedOn}
 | corpus | clean | ${CARD_CHANNELS.join(' | ')} |
 |---|---|${CARD_CHANNELS.map(() => '---|').join('')}
 ${results.map((r) => `| ${r.corpus} | ${f3(r.session.ece)} (${calibrationGap({ confidence: meanConfidence(r.session), wa: r.session.wa })}) | ${CARD_CHANNELS.map((c) => (r.channels[c] === undefined ? '-' : `${f3(r.channels[c]!.ece)} (${calibrationGap(r.channels[c]!)})`)).join(' | ')} |`).join('\n')}
-
+${earlyNote}
 Per-class recall (session):
 ${recall.join('\n')}
 
