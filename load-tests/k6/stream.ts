@@ -12,7 +12,8 @@
  * Environment: `URL` (ws:// or http://, the `/v1/stream` path is added), `SCENARIO`
  * (ramp | constant | spike | soak), `STREAMS` (peak concurrent streams, default 10), `DURATION`
  * (e.g. 5m; the scenario's default otherwise), `SESSION` (stream length, default 60s), `AUDIO`
- * (default /tmp/emostream-speech.s16le), `API_KEY`, `HOP_MS`, `P95_MS` (threshold, default 250),
+ * (default /tmp/emostream-speech.s16le), `API_KEY`, `HOP_MS`, `EARLY_MS` (an early
+ * emotion per segment, `options.earlyMs`), `P95_MS` (threshold, default 250),
  * `MAX_ERROR_RATE` (default 0.01).
  *
  * Metrics: `event_latency` (Trend, ms, tagged `kind`), `server_latency` (the server's
@@ -51,6 +52,7 @@ const P95_MS = Number(env('P95_MS') ?? 250);
 const MAX_ERROR_RATE = Number(env('MAX_ERROR_RATE') ?? 0.01);
 const API_KEY = env('API_KEY');
 const HOP_MS = env('HOP_MS') === undefined ? undefined : Number(env('HOP_MS'));
+const EARLY_MS = env('EARLY_MS') === undefined ? undefined : Number(env('EARLY_MS'));
 
 // Init context: every VU holds the file (120 s of audio is 3.8 MB).
 const AUDIO: ArrayBuffer = open(env('AUDIO') ?? '/tmp/emostream-speech.s16le', 'b');
@@ -191,7 +193,8 @@ export default function (): void {
       metadata: { loadTest: 'k6', vu: exec.vu.idInTest, iteration: exec.vu.iterationInScenario },
     };
     if (API_KEY) start.apiKey = API_KEY;
-    if (HOP_MS) start.options = { hopMs: HOP_MS };
+    if (HOP_MS || EARLY_MS)
+      start.options = { ...(HOP_MS ? { hopMs: HOP_MS } : {}), ...(EARLY_MS ? { earlyMs: EARLY_MS } : {}) };
     ws.send(JSON.stringify(start));
   };
 

@@ -31,6 +31,8 @@ export interface LoadOptions {
   apiKey?: string;
   /** `start.options.hopMs` for every stream. */
   hopMs?: number;
+  /** `start.options.earlyMs` for every stream. */
+  earlyMs?: number;
   /** WebSocket class; the `ws` package's by default. */
   WebSocket: WebSocketConstructor;
   /** Period of the shared pacing tick, ms (one frame). */
@@ -104,6 +106,7 @@ export async function runLoad(
     },
     ...(o.apiKey ? { apiKey: o.apiKey } : {}),
     ...(o.hopMs ? { hopMs: o.hopMs } : {}),
+    ...(o.earlyMs ? { earlyMs: o.earlyMs } : {}),
   };
   const slots: Slot[] = [];
   const cpu0 = process.cpuUsage();

@@ -23,6 +23,7 @@ interface CliOptions {
   audio?: string;
   apiKey?: string;
   hopMs?: number;
+  earlyMs?: number;
   p95: number;
   maxErrorRate: number;
   format: 'md' | 'json' | 'both';
@@ -67,6 +68,7 @@ const program = new Command()
   .option('--audio <path>', `raw s16le 16 kHz mono (make-audio.ts); default ${DEFAULT_AUDIO_PATH} if present`)
   .option('--api-key <key>', 'API key sent in start')
   .option('--hop-ms <ms>', 'start.options.hopMs', positiveInt)
+  .option('--early-ms <ms>', 'start.options.earlyMs (an early emotion per segment)', positiveInt)
   .option('--p95 <ms>', 'threshold on p95 event latency', number, DEFAULT_THRESHOLDS.p95LatencyMs)
   .option(
     '--max-error-rate <r>',
@@ -98,6 +100,7 @@ const program = new Command()
       ...(o.duration !== undefined ? { durationS: o.duration } : {}),
       ...(o.apiKey ? { apiKey: o.apiKey } : {}),
       ...(o.hopMs ? { hopMs: o.hopMs } : {}),
+      ...(o.earlyMs ? { earlyMs: o.earlyMs } : {}),
       ...(o.quiet ? {} : { onProgress: (line: string) => console.error(line) }),
     });
     if (o.format !== 'json') console.log(formatMarkdown(report));

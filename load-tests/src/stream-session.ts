@@ -33,6 +33,8 @@ export interface SessionContext {
   apiKey?: string;
   /** `start.options.hopMs`; the model's default when absent. */
   hopMs?: number;
+  /** `start.options.earlyMs`; none when absent. */
+  earlyMs?: number;
   connectTimeoutMs: number;
   stopTimeoutMs: number;
   /** Monotonic ms (the ticker's clock). */
@@ -84,7 +86,14 @@ export class StreamSession {
         connectTimeoutMs: ctx.connectTimeoutMs,
         metadata: { loadTest: 'node-runner', user: spec.user, session: spec.index },
         ...(ctx.apiKey ? { apiKey: ctx.apiKey } : {}),
-        ...(ctx.hopMs ? { options: { hopMs: ctx.hopMs } } : {}),
+        ...(ctx.hopMs || ctx.earlyMs
+          ? {
+              options: {
+                ...(ctx.hopMs ? { hopMs: ctx.hopMs } : {}),
+                ...(ctx.earlyMs ? { earlyMs: ctx.earlyMs } : {}),
+              },
+            }
+          : {}),
       });
     } catch (e) {
       m.error(ctx.now(), codeOf(e));
