@@ -57,7 +57,10 @@ for s in 1 2 3 4; do members="$members --model $out/tdnn-s$s"; done
 temperature="--calibration-channels $calibration"
 if [[ $mode == all ]]; then
   if [[ -n ${HELD_OUT:-} ]]; then temperature="--temperature-from $HELD_OUT"
-  else temperature="--temperature ${T_HELD:-$(node -p "require('./models/default/config.json').temperature")}"; fi
+  elif [[ -n ${T_HELD:-} ]]; then temperature="--temperature $T_HELD"
+  else # the shipped default's temperatures (full and early windows)
+    temperature=$(node -p "const c = require('./models/default/config.json'); '--temperature ' + c.temperature + (c.earlyTemperature ? ' --early-temperature ' + c.earlyTemperature : '')")
+  fi
 fi
 npm run --silent ensemble -- $members $data $temperature --combine "$combine" --out "$out/package" > "$out/ensemble.log" 2>&1 ||
   { tail -5 "$out/ensemble.log" >&2; echo "ensemble failed: $out/ensemble.log" >&2; exit 1; }

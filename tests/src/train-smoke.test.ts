@@ -350,5 +350,21 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     expect(prob.ensembleCombine).toBe('mean-prob');
     expect(ensembleCombineOf(readFileSync(join(probDir, 'model.onnx')))).toBe('mean-prob');
     expect(ensembleCombineOf(readFileSync(join(tmp, 'ens', 'model.onnx')))).toBe('mean-logit');
+    // Bare temperatures, early windows' included (the recipe's every-speaker run on the shipped ones).
+    await expect(run(tsx, ensembleArgs('--early-temperature', '1.2'), { cwd: root, env })).rejects.toThrow(
+      /--early-temperature goes with --temperature/,
+    );
+    const bareDir = join(tmp, 'ens-bare');
+    await run(
+      tsx,
+      [...ensembleArgs('--temperature', '0.9', '--early-temperature', '1.2'), '--out', bareDir],
+      {
+        cwd: root,
+        env,
+        maxBuffer: 1 << 24,
+      },
+    );
+    const bare = parseModelConfig(JSON.parse(readFileSync(join(bareDir, 'config.json'), 'utf8')));
+    expect([bare.temperature, bare.earlyTemperature]).toEqual([0.9, 1.2]);
   }, 600_000);
 });

@@ -72,6 +72,11 @@ const program = new Command()
     Number,
   )
   .option(
+    '--early-temperature <t>',
+    "with --temperature: the early windows' temperature to store (none: they use --temperature)",
+    Number,
+  )
+  .option(
     '--temperature-from <dir>',
     'take the temperature of this package (same recipe, validation speakers held out) and record its figures',
   )
@@ -100,6 +105,12 @@ const program = new Command()
     const valInTraining = configs.some((c) => c.training?.valInTraining === true);
     if (opts.temperature !== undefined && opts.temperatureFrom !== undefined)
       throw new Error('give --temperature or --temperature-from, not both');
+    assertPositive('--early-temperature', opts.earlyTemperature);
+    if (
+      opts.earlyTemperature !== undefined &&
+      (opts.temperature === undefined || opts.temperatureFrom !== undefined)
+    )
+      throw new Error('--early-temperature goes with --temperature (--temperature-from brings its own)');
     if (opts.temperatureFactor !== undefined && opts.temperatureFrom === undefined)
       throw new Error('--temperature-factor scales the temperature of --temperature-from: give both');
     assertPositive('--temperature-factor', opts.temperatureFactor);
