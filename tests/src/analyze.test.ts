@@ -46,5 +46,31 @@ describe.runIf(hasData)('analyze command', () => {
     const csv = readFileSync(join(tmp, 'out.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toBe(`file,seq,kind,startMs,endMs,label,confidence,uncertain,${out.classes.join(',')}`);
     expect(csv.length - 1).toBe(a.windows.length + b.windows.length);
+
+    // --early-ms: the same timeline plus one early window per segment that lasts that long, and the
+    // same summary (early windows are provisional); a value a stream could not ask for is refused.
+    const early = join(tmp, 'early.json');
+    await run(
+      tsx,
+      ['server/src/cli/analyze.ts', files[0]!, '--early-ms', '1500', '--json', early, '--quiet'],
+      {
+        cwd: root,
+        env: { ...process.env, INIT_CWD: root },
+      },
+    );
+    const [e] = JSON.parse(readFileSync(early, 'utf8')).files;
+    const kinds = e.windows.map((w: { kind: string }) => w.kind);
+    expect(kinds.filter((k: string) => k === 'early')).toHaveLength(1);
+    expect(kinds[0]).toBe('early');
+    const strip = (w: { index: number }) => ({ ...w, index: 0 });
+    expect(e.windows.filter((w: { kind: string }) => w.kind !== 'early').map(strip)).toEqual(
+      a.windows.map(strip),
+    );
+    const { emittedAt: _x, ...withEarly } = e.summary;
+    const { emittedAt: _y, ...without } = a.summary;
+    expect(withEarly).toEqual(without);
+    await expect(
+      run(tsx, ['server/src/cli/analyze.ts', files[0]!, '--early-ms', '1234', '--quiet'], { cwd: root }),
+    ).rejects.toMatchObject({ stderr: expect.stringMatching(/--early-ms.*multiple of 10 from 300 to 2990/) });
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 /**
- * `npm run analyze -- <files or folders>... [--model <dir>] [--json <out>] [--csv <out>] [--session]`
+ * `npm run analyze -- <files or folders>... [--model <dir>] [--json <out>] [--csv <out>] [--session] [--early-ms <ms>]`
  *
  * Emotion analysis of recordings with the live pipeline's own core (the seeds' "predict emotion
  * for an audio file", and batch processing of recorded calls): a per-window timeline and a per-file
@@ -11,9 +11,14 @@ import { extname, join, resolve } from 'node:path';
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { progress } from '@emostream/shared/cli/progress';
-import type { EmotionEvent, SpeechEvent, SummaryEvent } from '@emostream/shared/protocol/messages';
+import {
+  EARLY_MS_RANGE,
+  type EmotionEvent,
+  type SpeechEvent,
+  type SummaryEvent,
+} from '@emostream/shared/protocol/messages';
 import { SummaryBuilder } from '@emostream/shared/protocol/summary';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { analyzeSamples, type WindowResult } from '../core/clip-analysis.ts';
 import { loadModelPackage } from '../engine/model-package.ts';
 import { SileroVad } from '../vad/silero.ts';
@@ -49,6 +54,17 @@ const program = new Command()
   .option('--json <file>', 'write timelines and summaries as JSON')
   .option('--csv <file>', 'write the per-window timeline as CSV')
   .option('--session', 'treat all files as one speaker session (normalisation carries over)')
+  .option(
+    '--early-ms <ms>',
+    `also an early, provisional window per segment after this much of it, as a stream's options.earlyMs (${EARLY_MS_RANGE.min}-${EARLY_MS_RANGE.max}, a multiple of ${EARLY_MS_RANGE.step}); kind "early" in the timelines, left out of the summaries`,
+    (v: string) => {
+      const ms = Number(v);
+      const r = EARLY_MS_RANGE;
+      if (!(Number.isInteger(ms) && ms % r.step === 0 && ms >= r.min && ms <= r.max))
+        throw new InvalidArgumentError(`a multiple of ${r.step} from ${r.min} to ${r.max}`);
+      return ms;
+    },
+  )
   .option('--quiet', 'no progress output')
   .action(async (paths: string[], opts) => {
     const files = await collectFiles(paths);
@@ -65,6 +81,7 @@ const program = new Command()
         const r = await analyzeSamples(audio.samples, pkg, {
           vad,
           session: opts.session ? session : undefined,
+          ...(opts.earlyMs ? { earlyMs: opts.earlyMs as number } : {}),
         });
         session = r.session;
         const totals = new SummaryBuilder(classes);
@@ -125,9 +142,11 @@ const program = new Command()
         lines.push(`| ${r.path} | error: ${r.error} | | | | |`);
         continue;
       }
-      const conf = r.windows.length ? r.windows.reduce((a, w) => a + w.confidence, 0) / r.windows.length : 0;
+      // Full windows only (early ones are provisional, as in the summary).
+      const full = r.windows.filter((w) => w.kind !== 'early');
+      const conf = full.length ? full.reduce((a, w) => a + w.confidence, 0) / full.length : 0;
       lines.push(
-        `| ${r.path} | ${r.durationS.toFixed(2)} | ${(r.summary.speechMs / 1000).toFixed(2)} | ${r.windows.length} | ${r.summary.dominant ?? 'no speech'} | ${conf.toFixed(2)} |`,
+        `| ${r.path} | ${r.durationS.toFixed(2)} | ${(r.summary.speechMs / 1000).toFixed(2)} | ${full.length} | ${r.summary.dominant ?? 'no speech'} | ${conf.toFixed(2)} |`,
       );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
