@@ -7,11 +7,19 @@
  * const vad = await SileroVad.load();
  * const state = vad.newState();
  * const [p] = await vad.run([frame1536], [state]); // speech probability; state advanced in place
+ *
+ * `run(..., 8000)` runs Silero's own 8 kHz mode instead, for audio band-limited to 4 kHz: each 16 kHz
+ * frame is decimated 2:1 to the same 96 ms at 8 kHz. On telephone audio it finds speech the 16 kHz mode
+ * misses, and finds some in loud noise too (`models/experiments/vad-narrowband.ts`); the server runs
+ * the 16 kHz mode for every stream.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { localRunner, type OrtWorkerHost, type SessionRunner } from '../engine/session-runner.ts';
+
+/** The rates Silero v4 runs at: its 16 kHz mode, and its 8 kHz mode for narrowband (telephone) audio. */
+export type VadRate = 16000 | 8000;
 
 /** Recurrent state of one stream (LSTM h and c, 2 layers x 64). */
 export interface SileroState {
@@ -68,20 +76,29 @@ export class SileroVad {
 
   /**
    * Speech probabilities of one frame per stream; each stream's state advances in place. Frames must
-   * be `frameSamples` long, 16 kHz mono.
+   * be `frameSamples` long, 16 kHz mono. With `rate` 8000 the model runs in its 8 kHz mode on every
+   * other sample of each frame (for audio band-limited to 4 kHz: an 8 kHz source resampled to 16 kHz).
    */
-  async run(frames: readonly Float32Array[], states: readonly SileroState[]): Promise<Float32Array> {
+  async run(
+    frames: readonly Float32Array[],
+    states: readonly SileroState[],
+    rate: VadRate = 16000,
+  ): Promise<Float32Array> {
     const b = frames.length;
     if (b === 0) return new Float32Array(0);
     if (states.length !== b) throw new TypeError(`silero: ${b} frames but ${states.length} states`);
-    const n = this.frameSamples;
+    if (rate !== 16000 && rate !== 8000) throw new TypeError(`silero: rate ${rate} is not 16000 or 8000`);
+    const step = rate === 8000 ? 2 : 1;
+    const n = this.frameSamples / step;
     const input = new Float32Array(b * n);
     const h = new Float32Array(2 * b * 64);
     const c = new Float32Array(2 * b * 64);
     for (let i = 0; i < b; i++) {
       const f = frames[i]!;
-      if (f.length !== n) throw new TypeError(`silero: frame ${i} has ${f.length} samples, expected ${n}`);
-      input.set(f, i * n);
+      if (f.length !== this.frameSamples)
+        throw new TypeError(`silero: frame ${i} has ${f.length} samples, expected ${this.frameSamples}`);
+      if (step === 1) input.set(f, i * n);
+      else for (let j = 0; j < n; j++) input[i * n + j] = f[j * step]!;
       const s = states[i]!;
       // State layout is [layer, batch, 64].
       for (let layer = 0; layer < 2; layer++) {
@@ -94,7 +111,7 @@ export class SileroVad {
         input: { type: 'float32', data: input, dims: [b, n] },
         h: { type: 'float32', data: h, dims: [2, b, 64] },
         c: { type: 'float32', data: c, dims: [2, b, 64] },
-        sr: { type: 'int64', data: BigInt64Array.from([16000n]), dims: [] },
+        sr: { type: 'int64', data: BigInt64Array.from([BigInt(rate)]), dims: [] },
       },
       true,
     );

@@ -1,0 +1,99 @@
+/**
+ * Silero's 8 kHz mode against its 16 kHz mode on narrowband audio (session 13): what the server does
+ * for 8 kHz streams. For the official test clips of RAVDESS and EmoDB, as an 8 kHz call would bring
+ * them (resampled to 8 kHz and back: the server's path for an 8 kHz stream), and through the
+ * evaluation's telephone channel (band limit and mu-law too): the clips in which the VAD finds speech,
+ * the speech it finds (s per clip, with the VAD's own state machine and thresholds), and the onset
+ * difference between the two modes where both find speech. Then false alarms: 60 s of pink noise and
+ * of silence with a -60 dBFS hiss, the speech the VAD finds in them.
+ *
+ *   npx tsx models/experiments/vad-narrowband.ts
+ */
+import { SileroVad, type VadRate } from '@emostream/server/vad/silero';
+import { VadStateMachine } from '@emostream/shared/analysis/vad';
+import { decodeAudioFile } from '@emostream/shared/audio/decode';
+import { resampleOffline } from '@emostream/shared/audio/resample';
+import { pinkNoise } from '../src/augment/noise.ts';
+import { Rng } from '../src/augment/rng.ts';
+import { loadCorpora } from '../src/cli/common.ts';
+import { officialSplit } from '../src/corpora/split.ts';
+import { applyChannel } from '../src/eval/channel.ts';
+
+const vad = await SileroVad.load();
+const n = vad.frameSamples;
+/** Speech segments [start, end) in s found by the VAD state machine, default thresholds. */
+async function segments(x: Float32Array, rate: VadRate): Promise<Array<[number, number]>> {
+  const sm = new VadStateMachine();
+  const state = vad.newState();
+  const out: Array<[number, number]> = [];
+  const take = (evs: ReturnType<VadStateMachine['push']>) => {
+    for (const e of evs) if (e.type === 'speechEnd') out.push([e.startSample / 16000, e.endSample / 16000]);
+  };
+  for (let i = 0; i + n <= x.length; i += n)
+    take(sm.push((await vad.run([x.subarray(i, i + n)], [state], rate))[0]!));
+  take(sm.flush());
+  return out;
+}
+const corpora = await loadCorpora(['../shared/data/ravdess', '../shared/data/emodb'], []);
+const items = officialSplit(corpora.items).test;
+const narrow = async (x: Float32Array) => resampleOffline(await resampleOffline(x, 16000, 8000), 8000, 16000);
+const channels: Array<[string, (x: Float32Array, key: string) => Promise<Float32Array>]> = [
+  ['8 kHz', (x) => narrow(x)],
+  ['telephone', (x, key) => applyChannel(x, { kind: 'phone' }, key)],
+];
+console.log(`${items.length} test clips\n`);
+console.log(
+  '| audio | VAD mode | clips with speech | speech s per clip | onset 8k - 16k, median (p90 of |diff|) |',
+);
+console.log('|---|---|---|---|---|');
+for (const [name, f] of channels) {
+  const res: Record<number, Array<Array<[number, number]>>> = { 16000: [], 8000: [] };
+  for (const item of items) {
+    const x = await f((await decodeAudioFile(item.path)).samples, item.path);
+    for (const rate of [16000, 8000] as const) res[rate]!.push(await segments(x, rate));
+  }
+  const diffs: number[] = [];
+  res[16000]!.forEach((s16, i) => {
+    const s8 = res[8000]![i]!;
+    if (s16.length && s8.length) diffs.push(s8[0]![0] - s16[0]![0]);
+  });
+  diffs.sort((a, b) => a - b);
+  const abs = diffs.map(Math.abs).sort((a, b) => a - b);
+  for (const rate of [16000, 8000] as const) {
+    const r = res[rate]!;
+    const found = r.filter((s) => s.length > 0).length;
+    const speech = r.reduce((a, s) => a + s.reduce((b, [s0, s1]) => b + s1 - s0, 0), 0) / r.length;
+    const onset =
+      rate === 8000 && diffs.length
+        ? `${(diffs[Math.floor(diffs.length / 2)]! * 1000).toFixed(0)} ms (${(abs[Math.floor(abs.length * 0.9)]! * 1000).toFixed(0)} ms)`
+        : '';
+    console.log(
+      `| ${name} | ${rate / 1000} kHz | ${found} / ${r.length} | ${speech.toFixed(2)} | ${onset} |`,
+    );
+  }
+}
+const rng = new Rng('vad-narrowband');
+const scaled = (x: Float32Array, dbfs: number) => {
+  let p = 0;
+  for (const v of x) p += v * v;
+  const g = 10 ** (dbfs / 20) / Math.sqrt(p / x.length);
+  return x.map((v) => v * g);
+};
+const pink = scaled(pinkNoise(60 * 16000, rng.fork('pink')), -30);
+const hiss = scaled(
+  new Float32Array(60 * 16000).map(() => rng.next() * 2 - 1),
+  -60,
+);
+for (const [name, x] of [
+  ['pink noise -30 dBFS', pink],
+  ['hiss -60 dBFS', hiss],
+] as const) {
+  const y = await narrow(x);
+  for (const rate of [16000, 8000] as const) {
+    const s = await segments(y, rate);
+    console.log(
+      `${name}, 8 kHz audio, ${rate / 1000} kHz mode: ${s.length} segments, ${s.reduce((a, [s0, s1]) => a + s1 - s0, 0).toFixed(1)} s of "speech" in 60 s`,
+    );
+  }
+}
+await vad.release();
