@@ -350,6 +350,9 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     expect(prob.ensembleCombine).toBe('mean-prob');
     expect(ensembleCombineOf(readFileSync(join(probDir, 'model.onnx')))).toBe('mean-prob');
     expect(ensembleCombineOf(readFileSync(join(tmp, 'ens', 'model.onnx')))).toBe('mean-logit');
+    await expect(run(tsx, ensembleArgs('--early-ms', '1234'), { cwd: root, env })).rejects.toThrow(
+      /--early-ms must be 0 or.*multiple of 10 from 300 to 2990; got 1234/,
+    );
     // Bare temperatures, early windows' included (the recipe's every-speaker run on the shipped ones).
     await expect(run(tsx, ensembleArgs('--early-temperature', '1.2'), { cwd: root, env })).rejects.toThrow(
       /--early-temperature goes with --temperature/,

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { modelInputShape } from '@emostream/server/engine/model-package';
 import { type FeatureOptions, resolveFeatureOptions } from '@emostream/shared/features/options';
 import { ENSEMBLE_COMBINES, type EnsembleCombine, parseModelConfig } from '@emostream/shared/model/config';
+import { EARLY_MS_RANGE } from '@emostream/shared/protocol/messages';
 import { Command, Option } from 'commander';
 import { CHANNEL_HELP, channelName } from '../eval/channel.ts';
 import { fitTemperature } from '../eval/metrics.ts';
@@ -115,8 +116,16 @@ const program = new Command()
       throw new Error('--temperature-factor scales the temperature of --temperature-from: give both');
     assertPositive('--temperature-factor', opts.temperatureFactor);
     const earlyMs = opts.earlyMs as number;
-    if (!(Number.isInteger(earlyMs) && earlyMs >= 0))
-      throw new Error(`--early-ms must be a whole number of ms >= 0, got ${opts.earlyMs}`);
+    const r = EARLY_MS_RANGE;
+    if (
+      !(
+        earlyMs === 0 ||
+        (Number.isInteger(earlyMs) && earlyMs % r.step === 0 && earlyMs >= r.min && earlyMs <= r.max)
+      )
+    )
+      throw new Error(
+        `--early-ms must be 0 or, as a stream's options.earlyMs, a multiple of ${r.step} from ${r.min} to ${r.max}; got ${opts.earlyMs}`,
+      );
     const calibrationChannels = parseChannelList(opts.calibrationChannels);
     const fitsOverChannels = calibrationChannels.some((c) => c.kind !== 'clean');
     if (fitsOverChannels && (opts.temperature !== undefined || opts.temperatureFrom !== undefined))
