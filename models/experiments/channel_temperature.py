@@ -5,9 +5,11 @@ temperature the predictions were made with. Logits are recovered as T x log p (u
 constant, which softmax ignores). In-sample, so optimistic.
 
 With --pooled (session 13, rule S13-1): also the one temperature minimising the NLL of all the
-files' clips pooled (each file a channel, weighted equally), and every channel's ECE there.
+files' clips pooled (each file a channel, weighted equally), and every channel's ECE, confidence -
+accuracy and share of clips flagged uncertain (< 0.55) at the files' temperature and at that one;
+--at T uses T instead of fitting one.
 
-usage: channel_temperature.py [--pooled] <evaluate.json[.gz]>...
+usage: channel_temperature.py [--pooled [--at T]] <evaluate.json[.gz]>...
   e.g. python3 models/experiments/channel_temperature.py --pooled models/experiments/results/hyb8-val-*.json.gz
 """
 import gzip
@@ -17,6 +19,11 @@ import sys
 import numpy as np
 
 args = sys.argv[1:]
+at = None
+if '--at' in args:
+    i = args.index('--at')
+    at = float(args[i + 1])
+    del args[i:i + 2]
 pooled = '--pooled' in args
 paths = [a for a in args if a != '--pooled']
 if not paths:
@@ -80,15 +87,20 @@ if pooled:
     if len(t0s) != 1:
         sys.exit(f'the files were made at different temperatures: {sorted(t0s)}')
     t0 = t0s.pop()
-    tp = best_t(lambda t: np.mean([nll(lg, y, t) for _, _, lg, y in channels]))
-    print(f"\npooled over {len(channels)} channels: T {tp:.4f} ({tp / t0:.4f} x {t0:.4f})")
-    print(f"{'channel':<10} {'ECE at ' + format(t0, '.3f'):>12} {'ECE at ' + format(tp, '.3f'):>12} {'change':>8}  conf-acc at pooled T")
+    tp = at if at is not None else best_t(lambda t: np.mean([nll(lg, y, t) for _, _, lg, y in channels]))
+    print(f"\n{'given' if at is not None else 'pooled over ' + str(len(channels)) + ' channels'}: T {tp:.4f} ({tp / t0:.4f} x {t0:.4f})")
+    print(f"{'channel':<10} {'ECE at ' + format(t0, '.3f'):>12} {'ECE at ' + format(tp, '.3f'):>12} {'change':>8}"
+          f"  conf-acc at {t0:.3f} / {tp:.3f}  uncertain at {t0:.3f} / {tp:.3f}")
     before, after = [], []
+
+    def gap_and_uncertain(p, y):
+        return p.max(1).mean() - (p.argmax(1) == y).mean(), (p.max(1) < 0.55).mean()
+
     for name, _, lg, y in channels:
         e0, e1 = ece(softmax_at(lg, t0), y), ece(softmax_at(lg, tp), y)
-        p = softmax_at(lg, tp)
-        gap = p.max(1).mean() - (p.argmax(1) == y).mean()
+        g0, u0 = gap_and_uncertain(softmax_at(lg, t0), y)
+        g1, u1 = gap_and_uncertain(softmax_at(lg, tp), y)
         before.append(e0)
         after.append(e1)
-        print(f"{name:<10} {e0:>12.4f} {e1:>12.4f} {e1 - e0:>+8.4f}  {gap:+.3f}")
+        print(f"{name:<10} {e0:>12.4f} {e1:>12.4f} {e1 - e0:>+8.4f}  {g0:+.3f} / {g1:+.3f}  {u0:.1%} / {u1:.1%}")
     print(f"{'mean':<10} {np.mean(before):>12.4f} {np.mean(after):>12.4f} {np.mean(after) - np.mean(before):>+8.4f}")
