@@ -21,7 +21,6 @@ import { officialSplit } from '../src/corpora/split.ts';
 import { applyChannel } from '../src/eval/channel.ts';
 
 const vad = await SileroVad.load();
-const n = vad.frameSamples;
 const MODES: Array<{ name: string; rate: VadRate; threshold: number }> = [
   { name: '16 kHz', rate: 16000, threshold: 0.5 },
   { name: '8 kHz', rate: 8000, threshold: 0.5 },
@@ -35,13 +34,11 @@ async function segments(
   positiveThreshold: number,
 ): Promise<Array<[number, number]>> {
   const sm = new VadStateMachine({ positiveThreshold });
-  const state = vad.newState();
   const out: Array<[number, number]> = [];
   const take = (evs: ReturnType<VadStateMachine['push']>) => {
     for (const e of evs) if (e.type === 'speechEnd') out.push([e.startSample / 16000, e.endSample / 16000]);
   };
-  for (let i = 0; i + n <= x.length; i += n)
-    take(sm.push((await vad.run([x.subarray(i, i + n)], [state], rate))[0]!));
+  for (const p of await vad.clipProbabilities(x, rate)) take(sm.push(p));
   take(sm.flush());
   return out;
 }

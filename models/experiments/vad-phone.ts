@@ -3,17 +3,15 @@
  * --channel phone --json` run marked `noSpeech`, and as many it did not, Silero's per-frame speech
  * probability on the clean clip and on its telephone version (the evaluation's own channel, seeded the
  * same way): the mean of the clip maxima, the frames at or above the VAD's thresholds, and quantiles of
- * the telephone maxima. Then, for the missed clips, Silero in its 8 kHz mode on the telephone audio
- * resampled to 8 kHz (768-sample frames, the same 96 ms), which the server does not do yet.
+ * the telephone maxima. Then, for the missed clips, Silero in its 8 kHz mode (`SileroVad.run(..., 8000)`),
+ * which the server does not use.
  *
  *   npm run evaluate -- --model models/default --data ../shared/data/ravdess --split test --channel phone --json /tmp/phone.json
  *   npx tsx models/experiments/vad-phone.ts /tmp/phone.json
  */
 import { readFileSync } from 'node:fs';
-import { bundledSileroPath, SileroVad } from '@emostream/server/vad/silero';
+import { SileroVad } from '@emostream/server/vad/silero';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
-import { resampleOffline } from '@emostream/shared/audio/resample';
-import * as ort from 'onnxruntime-node';
 import { applyChannel } from '../src/eval/channel.ts';
 
 const file = process.argv[2];
@@ -27,13 +25,7 @@ const found = r.predictions
   .slice(0, missed.length)
   .map((p: { path: string }) => p.path);
 const vad = await SileroVad.load();
-async function probs(x: Float32Array) {
-  const st = vad.newState();
-  const out: number[] = [];
-  for (let i = 0; i + 1536 <= x.length; i += 1536)
-    out.push((await vad.run([x.subarray(i, i + 1536)], [st]))[0]!);
-  return out;
-}
+const probs = (x: Float32Array) => vad.clipProbabilities(x);
 for (const [name, list] of [
   ['missed', missed],
   ['found', found],
@@ -61,36 +53,14 @@ for (const [name, list] of [
     `  phone max p quartiles: ${[0.1, 0.25, 0.5, 0.75, 0.9].map((q) => maxes[Math.floor(q * (maxes.length - 1))]!.toFixed(2)).join(' ')}`,
   );
 }
-await vad.release();
-
-// Silero's 8 kHz mode, straight through ONNX Runtime (SileroVad runs the 16 kHz mode only).
-const session = await ort.InferenceSession.create(bundledSileroPath());
-async function probs8k(x: Float32Array): Promise<number[]> {
-  const n = 768;
-  let h: Float32Array = new Float32Array(128);
-  let c: Float32Array = new Float32Array(128);
-  const out: number[] = [];
-  for (let i = 0; i + n <= x.length; i += n) {
-    const o = await session.run({
-      input: new ort.Tensor('float32', x.slice(i, i + n), [1, n]),
-      h: new ort.Tensor('float32', h, [2, 1, 64]),
-      c: new ort.Tensor('float32', c, [2, 1, 64]),
-      sr: new ort.Tensor('int64', BigInt64Array.from([8000n]), []),
-    });
-    h = o.hn!.data as Float32Array;
-    c = o.cn!.data as Float32Array;
-    out.push((o.output!.data as Float32Array)[0]!);
-  }
-  return out;
-}
 const at8k: number[][] = [];
 for (const path of missed) {
   const phone = await applyChannel((await decodeAudioFile(path)).samples, { kind: 'phone' }, path);
-  const p = await probs8k(await resampleOffline(phone, 16000, 8000));
+  const p = await vad.clipProbabilities(phone, 8000);
   at8k.push([Math.max(...p), p.filter((v) => v >= 0.5).length]);
 }
 const m8 = (k: number) => (at8k.reduce((a, r) => a + r[k]!, 0) / Math.max(1, at8k.length)).toFixed(2);
 console.log(
   `missed, Silero at 8 kHz: max p ${m8(0)}, frames>=0.5 ${m8(1)}; clips with >= 3 frames >= 0.5 (the VAD's minimum speech): ${at8k.filter((r) => r[1]! >= 3).length} of ${at8k.length}`,
 );
-await session.release();
+await vad.release();

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { modelInputShape } from '@emostream/server/engine/model-package';
 import { type FeatureOptions, resolveFeatureOptions } from '@emostream/shared/features/options';
 import { ENSEMBLE_COMBINES, type EnsembleCombine, parseModelConfig } from '@emostream/shared/model/config';
-import { EARLY_MS_RANGE } from '@emostream/shared/protocol/messages';
+import { EARLY_MS_RANGE, isEarlyMs } from '@emostream/shared/protocol/messages';
 import { Command, Option } from 'commander';
 import { CHANNEL_HELP, channelName } from '../eval/channel.ts';
 import { fitTemperature } from '../eval/metrics.ts';
@@ -117,12 +117,7 @@ const program = new Command()
     assertPositive('--temperature-factor', opts.temperatureFactor);
     const earlyMs = opts.earlyMs as number;
     const r = EARLY_MS_RANGE;
-    if (
-      !(
-        earlyMs === 0 ||
-        (Number.isInteger(earlyMs) && earlyMs % r.step === 0 && earlyMs >= r.min && earlyMs <= r.max)
-      )
-    )
+    if (!(earlyMs === 0 || isEarlyMs(earlyMs)))
       throw new Error(
         `--early-ms must be 0 or, as a stream's options.earlyMs, a multiple of ${r.step} from ${r.min} to ${r.max}; got ${opts.earlyMs}`,
       );

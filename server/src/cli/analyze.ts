@@ -14,6 +14,7 @@ import { progress } from '@emostream/shared/cli/progress';
 import {
   EARLY_MS_RANGE,
   type EmotionEvent,
+  isEarlyMs,
   type SpeechEvent,
   type SummaryEvent,
 } from '@emostream/shared/protocol/messages';
@@ -60,8 +61,7 @@ const program = new Command()
     (v: string) => {
       const ms = Number(v);
       const r = EARLY_MS_RANGE;
-      if (!(Number.isInteger(ms) && ms % r.step === 0 && ms >= r.min && ms <= r.max))
-        throw new InvalidArgumentError(`a multiple of ${r.step} from ${r.min} to ${r.max}`);
+      if (!isEarlyMs(ms)) throw new InvalidArgumentError(`a multiple of ${r.step} from ${r.min} to ${r.max}`);
       return ms;
     },
   )

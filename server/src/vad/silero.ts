@@ -127,6 +127,19 @@ export class SileroVad {
     return Float32Array.from(out.output!.data as Float32Array);
   }
 
+  /**
+   * Speech probability of every whole frame of one recording (16 kHz mono), from a fresh state: the
+   * offline use, one frame at a time.
+   */
+  async clipProbabilities(samples: Float32Array, rate: VadRate = 16000): Promise<number[]> {
+    const state = this.newState();
+    const n = this.frameSamples;
+    const out: number[] = [];
+    for (let i = 0; i + n <= samples.length; i += n)
+      out.push((await this.run([samples.subarray(i, i + n)], [state], rate))[0]!);
+    return out;
+  }
+
   async release(): Promise<void> {
     await this.session.release();
   }

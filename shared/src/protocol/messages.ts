@@ -48,6 +48,12 @@ export const HOP_MS_RANGE = Object.freeze({ min: 200, max: 3000, step: 10 });
  */
 export const EARLY_MS_RANGE = Object.freeze({ min: 300, max: 2990, step: 10 });
 
+/** An early point a stream may ask for (within {@link EARLY_MS_RANGE}; 0, meaning none, is not one). */
+export function isEarlyMs(ms: number): boolean {
+  const r = EARLY_MS_RANGE;
+  return Number.isInteger(ms) && ms % r.step === 0 && ms >= r.min && ms <= r.max;
+}
+
 /** Limits the server enforces on a stream, announced in `ready.limits`. */
 export interface StreamLimits {
   /** Largest binary (audio) message, in bytes. */
