@@ -6,11 +6,13 @@
  *
  * - `clean`: the audio as it is.
  * - `peak`: every clip scaled so its peak is at -1 dBFS (per-file loudness normalisation).
- * - `phone`: the telephone channel of the training augmentation (300-3400 Hz, 8 kHz mu-law).
+ * - `phone`: the telephone channel of the training augmentation (300-3400 Hz, 8 kHz mu-law), analysed
+ *   as an 8 kHz stream is (Silero's 8 kHz mode, see {@link channelBandwidth}).
  * - `gain:<dB>`: a fixed gain (soft-clipped like the augmentation's).
  * - `randgain:<dB>`: a gain drawn per clip, uniform in [-dB, +dB].
  * - `noise:<SNR dB>`: pink noise at that ratio to the active speech level.
  */
+import { type Bandwidth, bandwidthOfRate } from '@emostream/shared/analysis/vad';
 import { telephone } from '../augment/channel.ts';
 import { applyGain, normalizePeak } from '../augment/gain.ts';
 import { addNoise } from '../augment/noise.ts';
@@ -85,4 +87,13 @@ export async function applyChannel(x: Float32Array, c: Channel, key: string): Pr
     case 'noise':
       return addNoise(x, rng, { snrDb: c.snrDb, kind: 'pink' });
   }
+}
+
+/**
+ * The band of the audio after the channel, which picks the VAD's mode (`vadModeFor`) as a stream's
+ * `options.bandwidth: "auto"` would: a telephone line brings narrowband audio; the other channels keep
+ * the band of the file's own rate.
+ */
+export function channelBandwidth(c: Channel | undefined, fileRate: number): Bandwidth {
+  return c?.kind === 'phone' ? 'narrowband' : bandwidthOfRate(fileRate);
 }

@@ -12,7 +12,7 @@ import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { getLabelSet } from '../corpora/labels.ts';
 import type { CorpusItem } from '../corpora/types.ts';
 import { progress } from '../util/progress.ts';
-import { applyChannel, type Channel } from './channel.ts';
+import { applyChannel, type Channel, channelBandwidth } from './channel.ts';
 import { speakerSessions } from './evaluate.ts';
 
 export interface ClipLogits {
@@ -60,11 +60,13 @@ export async function clipLogits(
   for (const list of speakerSessions(scored, (s) => s.item, o.seed)) {
     let session: NormalizerState | undefined;
     for (const { item, cls } of list) {
-      const audio = (await decodeAudioFile(item.path)).samples;
+      const decoded = await decodeAudioFile(item.path);
+      const audio = decoded.samples;
       const samples = o.channel ? await applyChannel(audio, o.channel, item.path) : audio;
       const r = await analyzeSamples(samples, pkg, {
         vad: o.vad,
         session,
+        bandwidth: channelBandwidth(o.channel, decoded.original.sampleRate),
         ...(o.earlyMs ? { earlyMs: o.earlyMs } : {}),
       });
       session = r.session;

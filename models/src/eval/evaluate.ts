@@ -19,7 +19,7 @@ import { Rng, shuffle } from '../augment/rng.ts';
 import { getLabelSet } from '../corpora/labels.ts';
 import type { CorpusItem } from '../corpora/types.ts';
 import { progress } from '../util/progress.ts';
-import { applyChannel, type Channel, channelName } from './channel.ts';
+import { applyChannel, type Channel, channelBandwidth, channelName } from './channel.ts';
 import { computeMetrics, type Metrics, samplingUncertainty } from './metrics.ts';
 
 export interface ClipPrediction {
@@ -108,6 +108,7 @@ export async function evaluateModel(
       const r = await analyzeSamples(samples, pkg, {
         vad: o.vad,
         session: o.adapt === 'session' ? session : undefined,
+        bandwidth: channelBandwidth(o.channel, audio.original.sampleRate),
       });
       session = r.session;
       const p = r.clip ? r.clip.probs : meanProbs([new Array(classes.length).fill(1 / classes.length)]);

@@ -9,6 +9,7 @@
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
+import { type Bandwidth, bandwidthOfRate } from '@emostream/shared/analysis/vad';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { progress } from '@emostream/shared/cli/progress';
 import {
@@ -19,7 +20,7 @@ import {
   type SummaryEvent,
 } from '@emostream/shared/protocol/messages';
 import { SummaryBuilder } from '@emostream/shared/protocol/summary';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { analyzeSamples, type WindowResult } from '../core/clip-analysis.ts';
 import { loadModelPackage } from '../engine/model-package.ts';
 import { SileroVad } from '../vad/silero.ts';
@@ -44,6 +45,8 @@ export interface FileAnalysis {
   durationS: number;
   summary: SummaryEvent | null;
   windows: WindowResult[];
+  /** The band the file was analysed as (from its rate with `--bandwidth auto`). */
+  bandwidth?: Bandwidth;
   error?: string;
 }
 
@@ -65,6 +68,14 @@ const program = new Command()
       return ms;
     },
   )
+  .addOption(
+    new Option(
+      '--bandwidth <band>',
+      "the band the audio carries, as a stream's options.bandwidth: narrowband (telephone) runs the VAD in Silero's 8 kHz mode; auto = narrowband for files at 8 kHz or less",
+    )
+      .choices(['auto', 'narrowband', 'wideband'])
+      .default('auto'),
+  )
   .option('--quiet', 'no progress output')
   .action(async (paths: string[], opts) => {
     const files = await collectFiles(paths);
@@ -78,9 +89,12 @@ const program = new Command()
     for (const path of files) {
       try {
         const audio = await decodeAudioFile(path);
+        const bandwidth: Bandwidth =
+          opts.bandwidth === 'auto' ? bandwidthOfRate(audio.original.sampleRate) : opts.bandwidth;
         const r = await analyzeSamples(audio.samples, pkg, {
           vad,
           session: opts.session ? session : undefined,
+          bandwidth,
           ...(opts.earlyMs ? { earlyMs: opts.earlyMs as number } : {}),
         });
         session = r.session;
@@ -126,7 +140,7 @@ const program = new Command()
           endReason: 'stop',
           emittedAt,
         });
-        results.push({ path, durationS: r.durationS, summary, windows: r.windows });
+        results.push({ path, durationS: r.durationS, summary, windows: r.windows, bandwidth });
       } catch (e) {
         results.push({ path, durationS: 0, summary: null, windows: [], error: (e as Error).message });
       }

@@ -5,7 +5,7 @@
  * call would.
  */
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
-import type { VadEvent } from '@emostream/shared/analysis/vad';
+import { type Bandwidth, type VadEvent, vadModeFor } from '@emostream/shared/analysis/vad';
 import type { FeatureWindow } from '@emostream/shared/analysis/windower';
 import {
   calibratedProbs,
@@ -48,6 +48,11 @@ export interface ClipOptions {
    * with `options.earlyMs` does. Early windows are returned but left out of the clip's mean.
    */
   earlyMs?: number;
+  /**
+   * The band the recording carries (default wideband): narrowband runs the VAD in Silero's 8 kHz mode,
+   * as a narrowband stream does (`vadModeFor`; `bandwidthOfRate` gives a file's from its rate).
+   */
+  bandwidth?: Bandwidth;
 }
 
 /** Analyses 16 kHz mono samples. */
@@ -57,12 +62,17 @@ export async function analyzeSamples(
   o: ClipOptions,
 ): Promise<ClipResult> {
   const state = o.vad.newState();
-  const analyzerConfig = o.earlyMs
-    ? { ...pkg.analyzer, window: { ...pkg.analyzer.window, earlyFrames: Math.round(o.earlyMs / 10) } }
-    : pkg.analyzer;
-  const analyzer = new StreamAnalyzer(analyzerConfig, async (f) => (await o.vad.run([f], [state]))[0]!, {
-    session: o.session,
-  });
+  const mode = vadModeFor(o.bandwidth ?? 'wideband', pkg.analyzer.vad);
+  const analyzerConfig = {
+    ...pkg.analyzer,
+    vad: mode.options,
+    ...(o.earlyMs ? { window: { ...pkg.analyzer.window, earlyFrames: Math.round(o.earlyMs / 10) } } : {}),
+  };
+  const analyzer = new StreamAnalyzer(
+    analyzerConfig,
+    async (f) => (await o.vad.run([f], [state], mode.rate))[0]!,
+    { session: o.session },
+  );
   const chunk = o.chunkSamples ?? 320;
   const windows: FeatureWindow[] = [];
   const vad: VadEvent[] = [];

@@ -1,10 +1,11 @@
 /**
  * The pipeline of one stream, assembled from the stage operators:
- * decode -> resample -> analyse (VAD, features, windows) -> infer (shared micro-batcher) ->
+ * decode -> resample -> analyse (VAD, features, windows; Silero's 8 kHz mode for narrowband audio) -> infer (shared micro-batcher) ->
  * calibrate -> smooth -> decide, and the translation of its items into protocol events with
  * stream-time stamps (offset by where a resumed stream's previous connection ended).
  */
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
+import { vadModeFor } from '@emostream/shared/analysis/vad';
 import type {
   EmotionEvent,
   OverloadedEvent,
@@ -23,6 +24,7 @@ import { inferWindows } from '../pipeline/infer.ts';
 import { type ChunkResampler, resampleTo16k } from '../pipeline/resample.ts';
 import { smoothScores } from '../pipeline/smooth.ts';
 import type { DecidedItem, IngestMessage, StageTimer } from '../pipeline/types.ts';
+import type { VadRate } from '../vad/silero.ts';
 
 export type PipelineEvent = SpeechEvent | EmotionEvent | OverloadedEvent;
 
@@ -31,7 +33,8 @@ export interface PipelineParams {
   modelId: string;
   pkg: ModelPackage;
   batcher: MicroBatcher;
-  vad: VadFunction;
+  /** The stream's VAD in Silero's `rate` mode (chosen here from `options.bandwidth`, see `vadModeFor`). */
+  vad: (rate: VadRate) => VadFunction;
   resampler: ChunkResampler | null;
   format: DecodeFormat;
   options: ResolvedStreamOptions;
@@ -61,15 +64,17 @@ export class StreamPipeline {
     const { pkg, options } = p;
     this.seq = p.offset.seq;
     this.segments = p.offset.segment;
+    const vadMode = vadModeFor(options.bandwidth, pkg.analyzer.vad);
     const analyzerConfig = {
       ...pkg.analyzer,
+      vad: vadMode.options,
       window: {
         ...pkg.analyzer.window,
         hopFrames: Math.round(options.hopMs / 10),
         earlyFrames: Math.round(options.earlyMs / 10),
       },
     };
-    this.analyzer = new StreamAnalyzer(analyzerConfig, p.vad, { session: p.normalizer });
+    this.analyzer = new StreamAnalyzer(analyzerConfig, p.vad(vadMode.rate), { session: p.normalizer });
     const { config, engine } = pkg;
     this.done = new Promise<void>((resolve, reject) => {
       this.input

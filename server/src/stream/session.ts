@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { bandwidthOfRate } from '@emostream/shared/analysis/vad';
 import { bytesPerSample } from '@emostream/shared/audio/pcm';
 import { ERROR_CODES, type ErrorCode, isErrorCode } from '@emostream/shared/protocol/codes';
 import type {
@@ -275,6 +276,10 @@ export class StreamSession {
           : { method: 'none' },
       hopMs: m.options?.hopMs ?? pkg.config.window.hopFrames * 10,
       earlyMs: m.options?.earlyMs ?? 0,
+      bandwidth:
+        m.options?.bandwidth === undefined || m.options.bandwidth === 'auto'
+          ? bandwidthOfRate(m.sampleRate)
+          : m.options.bandwidth,
     };
     const windowMs = pkg.config.window.windowFrames * 10;
     if (options.earlyMs >= windowMs) {
@@ -320,7 +325,7 @@ export class StreamSession {
           modelId: ctx.modelInfo.id,
           pkg,
           batcher: ctx.batcher,
-          vad: ctx.vads.forStream(),
+          vad: (rate) => ctx.vads.forStream(rate),
           resampler,
           format: { encoding: m.encoding, channels: m.channels, sampleRate: m.sampleRate },
           options,

@@ -1,7 +1,7 @@
 import { resampleOffline } from '@emostream/shared/audio/resample';
 import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SileroVad } from './silero.ts';
+import { DECIMATION_HISTORY, decimateHalf, SileroVad } from './silero.ts';
 
 describe.runIf(hasData)('SileroVad', () => {
   let vad: SileroVad;
@@ -46,5 +46,42 @@ describe.runIf(hasData)('SileroVad', () => {
       /rate 11025 is not 16000 or 8000/,
     );
     await expect(vad.run([new Float32Array(768)], [state], 8000)).rejects.toThrow(/expected 1536/);
+  });
+});
+
+describe('decimateHalf (the 8 kHz mode decimation filter)', () => {
+  const tone = (hz: number, n: number) =>
+    Float32Array.from({ length: n }, (_, i) => Math.sin((2 * Math.PI * hz * i) / 16000));
+  const rms = (x: Float32Array) => Math.sqrt(x.reduce((a, v) => a + v * v, 0) / x.length);
+  const decimate = (x: Float32Array, frame: number) => {
+    const tail = new Float32Array(DECIMATION_HISTORY);
+    const out = new Float32Array(x.length / 2);
+    for (let i = 0; i < x.length; i += frame) decimateHalf(x.subarray(i, i + frame), tail, out, i / 2);
+    return out;
+  };
+
+  it('passes the telephone band and stops what would alias above 4 kHz', () => {
+    const n = 1536 * 10;
+    // Skip the first frame (the filter starting from silence).
+    const level = (hz: number) => rms(decimate(tone(hz, n), 1536).subarray(768)) / rms(tone(hz, n));
+    for (const hz of [300, 1000, 2000, 3000]) expect(Math.abs(20 * Math.log10(level(hz)))).toBeLessThan(0.1);
+    expect(20 * Math.log10(level(3400))).toBeGreaterThan(-1);
+    for (const hz of [5000, 6000, 7500]) expect(20 * Math.log10(level(hz))).toBeLessThan(-50);
+  });
+
+  it('carries each stream across frames: framed decimation is the same as one pass', () => {
+    const x = Float32Array.from({ length: 1536 * 4 }, (_, i) => Math.sin(i * 0.37) + 0.3 * Math.cos(i * 1.9));
+    const whole = decimate(x, x.length);
+    for (const frame of [1536, 512]) {
+      const framed = decimate(x, frame);
+      for (let i = 0; i < whole.length; i++) expect(framed[i]).toBeCloseTo(whole[i]!, 6);
+    }
+    // A 1 kHz tone comes out as the tone at 8 kHz, 31 input samples late.
+    const t = tone(1000, 1536 * 2);
+    const y = decimate(t, 1536);
+    for (let j = 100; j < 700; j++) expect(y[j]).toBeCloseTo(t[2 * j - 31]!, 3);
+    expect(() =>
+      decimateHalf(new Float32Array(61), new Float32Array(DECIMATION_HISTORY), new Float32Array(31)),
+    ).toThrow(/even and >= 62/);
   });
 });

@@ -44,6 +44,50 @@ export const defaultVadOptions: VadOptions = Object.freeze({
   minSpeechMs: 288,
 });
 
+/**
+ * What band the audio carries: `narrowband` is telephone audio (up to 4 kHz, whatever rate it arrives
+ * at), `wideband` anything fuller.
+ */
+export type Bandwidth = 'narrowband' | 'wideband';
+
+/** The band audio arriving at `inputRate` Hz can carry: narrowband at 8 kHz and below. */
+export function bandwidthOfRate(inputRate: number): Bandwidth {
+  return inputRate > 8000 ? 'wideband' : 'narrowband';
+}
+
+/**
+ * Which of Silero's modes a stream's VAD runs, and the options that go with it. Silero's 16 kHz mode
+ * loses much telephone speech once a line has filtered and companded it; its 8 kHz mode finds it
+ * (`models/experiments/vad-narrowband.ts`). The 8 kHz mode fires more readily on loud noise, so it
+ * runs with a stricter positive threshold (`models/experiments/vad-false-alarms.ts`, rule S14-1 in
+ * `models/experiments/README.md`).
+ */
+export interface VadMode {
+  /** Silero's mode: 16000, or 8000 for narrowband audio (each 16 kHz frame low-passed and decimated 2:1). */
+  rate: 16000 | 8000;
+  /** The model's VAD options as this mode runs them. */
+  options: Partial<VadOptions>;
+}
+
+/** The lowest positive threshold Silero's 8 kHz mode runs with (the 16 kHz mode's default is 0.5). */
+export const NARROWBAND_POSITIVE_THRESHOLD = 0.6;
+
+/**
+ * The VAD mode for audio of the given band, from the model's VAD options: for narrowband audio the
+ * 8 kHz mode, with the positive threshold raised to at least {@link NARROWBAND_POSITIVE_THRESHOLD};
+ * for wideband audio the 16 kHz mode with the model's options.
+ */
+export function vadModeFor(band: Bandwidth, base: Partial<VadOptions> = {}): VadMode {
+  if (band === 'narrowband') {
+    const positive = base.positiveThreshold ?? defaultVadOptions.positiveThreshold;
+    return {
+      rate: 8000,
+      options: { ...base, positiveThreshold: Math.max(positive, NARROWBAND_POSITIVE_THRESHOLD) },
+    };
+  }
+  return { rate: 16000, options: base };
+}
+
 export type VadEvent =
   | {
       type: 'speechStart';

@@ -118,6 +118,15 @@ export interface StreamOptions {
    * for none. It answers before the segment's first full window, from less speech. Default 0.
    */
   earlyMs?: number;
+  /**
+   * What band the audio carries: `narrowband` (telephone audio, up to 4 kHz) runs the voice activity
+   * detector in Silero's 8 kHz mode, which finds speech on telephone lines that the 16 kHz mode
+   * misses; `wideband` runs the 16 kHz mode. Default `auto`: narrowband for 8 kHz streams, wideband
+   * otherwise. Say `narrowband` for telephone audio sent at a higher rate (a call bridged into a
+   * 16 kHz or 48 kHz stream); say `wideband` for an 8 kHz stream that mostly carries music (on
+   * telephone-line music the 8 kHz mode finds more false speech).
+   */
+  bandwidth?: 'auto' | 'narrowband' | 'wideband';
 }
 
 /** First text message of a connection: declares the audio format and opens (or resumes) a stream. */
@@ -188,6 +197,8 @@ export interface ResolvedStreamOptions {
   hopMs: number;
   /** 0 when the stream has no early windows. */
   earlyMs: number;
+  /** The band the stream is analysed as (`auto` resolved from the sample rate). */
+  bandwidth: 'narrowband' | 'wideband';
 }
 
 /** The stream is open: audio may flow. Carries everything the client needs to send and interpret it. */

@@ -114,6 +114,10 @@ const streamOptionsSchema = z
         description:
           "Speech in ms after which a segment gets an early, provisional emotion event (kind early); shorter than the model's window; 0 or absent: none.",
       }),
+    bandwidth: z.enum(['auto', 'narrowband', 'wideband']).optional().meta({
+      description:
+        "Band the audio carries: narrowband (telephone, up to 4 kHz) runs the VAD in Silero's 8 kHz mode. Default auto: narrowband for 8 kHz streams, wideband otherwise.",
+    }),
   })
   .meta({ description: 'Per-stream analysis options.' });
 
@@ -206,6 +210,7 @@ const resolvedOptionsSchema = z.looseObject({
   ]),
   hopMs: z.number().positive(),
   earlyMs: z.number().min(0),
+  bandwidth: z.enum(['narrowband', 'wideband']),
 });
 
 export const readyEventSchema = z

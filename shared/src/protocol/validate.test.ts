@@ -58,6 +58,7 @@ describe('parseClientMessage: valid messages', () => {
     expect(ok({ earlyMs: 0 })).toBe(true);
     expect(ok({ earlyMs: 300 })).toBe(true);
     expect(ok({ earlyMs: 2990 })).toBe(true);
+    for (const bandwidth of ['auto', 'narrowband', 'wideband']) expect(ok({ bandwidth })).toBe(true);
     expect(ok({ uncertainThreshold: 0 })).toBe(true);
     expect(ok({ uncertainThreshold: 1 })).toBe(true);
     expect(ok({ smoothing: { method: 'none' } })).toBe(true);
@@ -129,6 +130,9 @@ describe('parseClientMessage: every error path', () => {
       [{ options: { earlyMs: 1505 } }, /options\.earlyMs:/],
       [{ options: { earlyMs: 3000 } }, /options\.earlyMs:/],
       [{ options: { earlyMs: -10 } }, /options\.earlyMs:/],
+      [{ options: { bandwidth: 'Narrowband' } }, /options\.bandwidth:/],
+      [{ options: { bandwidth: 8000 } }, /options\.bandwidth:/],
+      [{ options: { bandwidth: null } }, /options\.bandwidth:/],
       [{ options: { uncertainThreshold: 1.5 } }, /options\.uncertainThreshold:/],
       [
         { options: { smoothing: { method: 'none', alpha: 0.5 } } },

@@ -26,7 +26,7 @@ import WebSocket from 'ws';
 import { DEFAULT_MODEL, type StreamRun, streamAudio } from './harness.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20260107);
-const SESSIONS = 330;
+const SESSIONS = 500;
 const CONCURRENCY = 8;
 const MAX_MESSAGE_BYTES = 65536;
 const MAX_TEXT_BYTES = 8192;
@@ -124,6 +124,7 @@ const validStart = fc.record(
           fc.constant(0),
           fc.integer({ min: 30, max: 299 }).map((x) => x * 10),
         ),
+        bandwidth: fc.constantFrom('auto', 'narrowband', 'wideband'),
       },
       { requiredKeys: [] },
     ),
@@ -154,6 +155,7 @@ const START_PATHS = [
   ['options'],
   ['options', 'hopMs'],
   ['options', 'earlyMs'],
+  ['options', 'bandwidth'],
   ['options', 'uncertainThreshold'],
   ['options', 'smoothing'],
   ['options', 'smoothing', 'method'],
