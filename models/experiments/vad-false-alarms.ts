@@ -34,7 +34,10 @@ const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? process.argv[i + 1]! : fallback;
 };
-const MUSIC = arg('--music', '/tmp/sample-audio-files-1.0.7/package/media/Justice_Genesis_16bit_trim_mono_y6iHYTjEyKU.wav');
+const MUSIC = arg(
+  '--music',
+  '/tmp/sample-audio-files-1.0.7/package/media/Justice_Genesis_16bit_trim_mono_y6iHYTjEyKU.wav',
+);
 const SOUNDS = arg('--sounds', '/usr/share/sounds/freedesktop/stereo');
 const SINGING = arg('--singing', '/tmp/audio-lena-3.0.1/package/lena.flac');
 

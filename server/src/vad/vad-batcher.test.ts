@@ -35,7 +35,9 @@ describe.runIf(hasData)('VadBatcher', () => {
     for (let f = 0; f < frames; f++) {
       // Every stream's frame f is queued in the same turn, so batches mix streams (and would mix modes).
       const ps = await Promise.all(fns.map((fn, i) => fn(clips[i]!.subarray(f * n, (f + 1) * n))));
-      ps.forEach((p, i) => got[i]!.push(p));
+      ps.forEach((p, i) => {
+        got[i]!.push(p);
+      });
     }
     for (let i = 0; i < clips.length; i++) {
       const alone = (await vad.clipProbabilities(clips[i]!, rates[i])).slice(0, frames);
