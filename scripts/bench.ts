@@ -8,6 +8,7 @@ import { runCapacityBench } from '../load-tests/src/bench/capacity.bench.ts';
 import { runRatiosBench } from '../load-tests/src/bench/ratios.bench.ts';
 import { runOnnxBench } from '../models/src/export/onnx.bench.ts';
 import { runBatcherBench } from '../server/src/batcher/micro-batcher.bench.ts';
+import { runVadBench } from '../server/src/vad/silero.bench.ts';
 import { runPolyphaseBench } from '../shared/src/audio/polyphase.bench.ts';
 import { runResampleBench } from '../shared/src/audio/resample.bench.ts';
 import { runFeatureBench } from '../shared/src/features/extractor.bench.ts';
@@ -21,6 +22,7 @@ const suites: Record<string, (o: SuiteOptions) => Promise<object>> = {
   polyphase: runPolyphaseBench,
   onnx: runOnnxBench,
   batcher: runBatcherBench,
+  vad: runVadBench,
   ratios: runRatiosBench,
   capacity: (o) =>
     runCapacityBench({

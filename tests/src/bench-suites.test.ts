@@ -14,6 +14,7 @@ describe('bench suites', () => {
     'polyphase',
     'onnx',
     'batcher',
+    'vad',
   ])('%s runs and prints its JSON', async (suite) => {
     const { stdout } = await run(tsx, ['scripts/bench.ts', suite, '--json', '--seconds', '0.05'], {
       cwd: root,

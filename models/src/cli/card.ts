@@ -360,7 +360,7 @@ ${noise.join('\n')}
 
 UA (session) when the test audio goes through another channel first (\`--channel\` of evaluate):
 peak-normalised per clip (as per-file normalised recordings and automatic gain control present
-speech), a random level per clip within +-10 dB, a telephone line (300-3400 Hz, 8 kHz mu-law), pink
+speech), a random level per clip within +-10 dB, a telephone line (300-3400 Hz, 8 kHz mu-law; analysed as a narrowband stream is, with the VAD in Silero's 8 kHz mode), pink
 noise at 20 and 10 dB SNR (against the active speech level).
 
 | corpus | clean | ${CARD_CHANNELS.join(' | ')} |
