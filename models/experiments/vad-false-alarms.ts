@@ -4,7 +4,8 @@
  * misses, and some speech in loud pink noise; pink noise is one synthetic signal. This runs the three
  * candidate VADs (16 kHz mode, 8 kHz mode at thresholds 0.5 and 0.6; the VAD's own state machine, the
  * default options otherwise) over recorded non-speech, as an 8 kHz call brings it (resampled to 8 kHz
- * and back: the server's path for an 8 kHz stream) and through the evaluation's telephone channel:
+ * and back: the server's path for an 8 kHz stream) and through the evaluation's telephone channel
+ * (three draws of its random tilt per clip, averaged; keyed by speaker and file name, or file name):
  *
  * - room tone: the parts of the official test clips (RAVDESS 19-24, EmoDB 15-16) that are not speech,
  *   i.e. outside the speech the 16 kHz mode finds on the clean clip, widened by 300 ms on each side;
@@ -21,13 +22,14 @@
  *   npx tsx models/experiments/vad-false-alarms.ts [--music FILE] [--sounds DIR] [--singing FILE]
  */
 import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { SileroVad, type VadRate } from '@emostream/server/vad/silero';
 import { VadStateMachine } from '@emostream/shared/analysis/vad';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { resampleOffline } from '@emostream/shared/audio/resample';
 import { loadCorpora } from '../src/cli/common.ts';
 import { officialSplit } from '../src/corpora/split.ts';
+import { clipKey } from '../src/corpora/types.ts';
 import { applyChannel } from '../src/eval/channel.ts';
 
 const arg = (name: string, fallback: string) => {
@@ -77,9 +79,12 @@ function outside(s: Seg[], duration: number, pad: number): Seg[] {
   return out;
 }
 const narrow = async (x: Float32Array) => resampleOffline(await resampleOffline(x, 16000, 8000), 8000, 16000);
-const channels: Array<[string, (x: Float32Array, key: string) => Promise<Float32Array>]> = [
-  ['8 kHz call', (x) => narrow(x)],
-  ['telephone', (x, key) => applyChannel(x, { kind: 'phone' }, key)],
+// The telephone channel draws a spectral tilt per clip: three independent draws, averaged.
+const channels: Array<
+  [string, (x: Float32Array, key: string, draw: number) => Promise<Float32Array>, number]
+> = [
+  ['8 kHz call', (x) => narrow(x), 1],
+  ['telephone', (x, key, draw) => applyChannel(x, { kind: 'phone' }, key, draw), 3],
 ];
 
 // Room tone of the test clips.
@@ -88,28 +93,30 @@ const items = officialSplit(corpora.items).test;
 console.log(`${items.length} test clips\n`);
 console.log('| audio | VAD mode | room tone s | false speech s (%) | clean speech s | missed s (%) |');
 console.log('|---|---|---|---|---|---|');
-const clean: Array<{ x: Float32Array; path: string; speech: Seg[]; quiet: Seg[] }> = [];
+const clean: Array<{ x: Float32Array; key: string; speech: Seg[]; quiet: Seg[] }> = [];
 for (const item of items) {
   const x = (await decodeAudioFile(item.path)).samples;
   const speech = await segments(x, 16000, 0.5);
-  clean.push({ x, path: item.path, speech, quiet: outside(speech, x.length / 16000, 0.3) });
+  clean.push({ x, key: clipKey(item), speech, quiet: outside(speech, x.length / 16000, 0.3) });
 }
 const quietTotal = clean.reduce((a, c) => a + seconds(c.quiet), 0);
 const speechTotal = clean.reduce((a, c) => a + seconds(c.speech), 0);
-for (const [name, f] of channels) {
+for (const [name, f, draws] of channels) {
   const false_ = new Map(MODES.map((m) => [m.name, 0]));
   const missed = new Map(MODES.map((m) => [m.name, 0]));
-  for (const c of clean) {
-    const y = await f(c.x, c.path);
-    for (const m of MODES) {
-      const s = await segments(y, m.rate, m.threshold);
-      false_.set(m.name, false_.get(m.name)! + overlap(s, c.quiet));
-      missed.set(m.name, missed.get(m.name)! + seconds(c.speech) - overlap(s, c.speech));
+  for (let draw = 0; draw < draws; draw++) {
+    for (const c of clean) {
+      const y = await f(c.x, c.key, draw);
+      for (const m of MODES) {
+        const s = await segments(y, m.rate, m.threshold);
+        false_.set(m.name, false_.get(m.name)! + overlap(s, c.quiet));
+        missed.set(m.name, missed.get(m.name)! + seconds(c.speech) - overlap(s, c.speech));
+      }
     }
   }
   for (const m of MODES) {
-    const fa = false_.get(m.name)!;
-    const mi = missed.get(m.name)!;
+    const fa = false_.get(m.name)! / draws;
+    const mi = missed.get(m.name)! / draws;
     console.log(
       `| ${name} | ${m.name} | ${quietTotal.toFixed(0)} | ${fa.toFixed(1)} (${((100 * fa) / quietTotal).toFixed(1)}%) | ${speechTotal.toFixed(0)} | ${mi.toFixed(1)} (${((100 * mi) / speechTotal).toFixed(1)}%) |`,
     );
@@ -127,18 +134,25 @@ const sources: Array<[string, string[]]> = [
 ];
 console.log('\n| audio | source | length s | VAD mode | "speech" found s (%) | segments |');
 console.log('|---|---|---|---|---|---|');
-for (const [name, f] of channels) {
+for (const [name, f, draws] of channels) {
   for (const [label, files] of sources) {
-    const xs: Float32Array[] = [];
-    for (const file of files) xs.push(await f((await decodeAudioFile(file)).samples, file));
-    const total = xs.reduce((a, x) => a + x.length / 16000, 0);
+    const xs: Float32Array[][] = [];
+    for (let draw = 0; draw < draws; draw++) {
+      const one: Float32Array[] = [];
+      for (const file of files)
+        one.push(await f((await decodeAudioFile(file)).samples, basename(file), draw));
+      xs.push(one);
+    }
+    const total = xs[0]!.reduce((a, x) => a + x.length / 16000, 0);
     for (const m of MODES) {
       let found = 0;
       let count = 0;
-      for (const x of xs) {
-        const s = await segments(x, m.rate, m.threshold);
-        found += seconds(s);
-        count += s.length;
+      for (const one of xs) {
+        for (const x of one) {
+          const s = await segments(x, m.rate, m.threshold);
+          found += seconds(s) / draws;
+          count += s.length / draws;
+        }
       }
       console.log(
         `| ${name} | ${label} | ${total.toFixed(0)} | ${m.name} | ${found.toFixed(1)} (${((100 * found) / total).toFixed(1)}%) | ${count} |`,

@@ -4,26 +4,24 @@
  * probability on the clean clip and on its telephone version (the evaluation's own channel, seeded the
  * same way): the mean of the clip maxima, the frames at or above the VAD's thresholds, and quantiles of
  * the telephone maxima. Then, for the missed clips, Silero in its 8 kHz mode (`SileroVad.run(..., 8000)`),
- * which the server does not use.
+ * which the server used for no stream then (since session 14 it runs it for narrowband streams, and
+ * `evaluate --channel phone` analyses with it: `--bandwidth wideband` gives session 13's analysis).
  *
- *   npm run evaluate -- --model models/default --data ../shared/data/ravdess --split test --channel phone --json /tmp/phone.json
+ *   npm run evaluate -- --model models/default --data ../shared/data/ravdess --split test --channel phone --bandwidth wideband --json /tmp/phone.json
  *   npx tsx models/experiments/vad-phone.ts /tmp/phone.json
  */
 import { readFileSync } from 'node:fs';
 import { SileroVad } from '@emostream/server/vad/silero';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
+import { clipKey } from '../src/corpora/types.ts';
 import { applyChannel } from '../src/eval/channel.ts';
 
 const file = process.argv[2];
 if (!file) throw new Error('give the evaluate --json output of a --channel phone run');
 const r = JSON.parse(readFileSync(file, 'utf8'));
-const missed = r.predictions
-  .filter((p: { noSpeech: boolean }) => p.noSpeech)
-  .map((p: { path: string }) => p.path);
-const found = r.predictions
-  .filter((p: { noSpeech: boolean }) => !p.noSpeech)
-  .slice(0, missed.length)
-  .map((p: { path: string }) => p.path);
+type Prediction = { noSpeech: boolean; path: string; speaker: string };
+const missed = r.predictions.filter((p: Prediction) => p.noSpeech);
+const found = r.predictions.filter((p: Prediction) => !p.noSpeech).slice(0, missed.length);
 const vad = await SileroVad.load();
 const probs = (x: Float32Array) => vad.clipProbabilities(x);
 for (const [name, list] of [
@@ -31,9 +29,9 @@ for (const [name, list] of [
   ['found', found],
 ] as const) {
   const rows: number[][] = [];
-  for (const path of list) {
-    const clean = (await decodeAudioFile(path)).samples;
-    const phone = await applyChannel(clean, { kind: 'phone' }, path);
+  for (const p of list as Prediction[]) {
+    const clean = (await decodeAudioFile(p.path)).samples;
+    const phone = await applyChannel(clean, { kind: 'phone' }, clipKey(p));
     const pc = await probs(clean);
     const pp = await probs(phone);
     rows.push([
@@ -54,8 +52,8 @@ for (const [name, list] of [
   );
 }
 const at8k: number[][] = [];
-for (const path of missed) {
-  const phone = await applyChannel((await decodeAudioFile(path)).samples, { kind: 'phone' }, path);
+for (const m of missed as Prediction[]) {
+  const phone = await applyChannel((await decodeAudioFile(m.path)).samples, { kind: 'phone' }, clipKey(m));
   const p = await vad.clipProbabilities(phone, 8000);
   at8k.push([Math.max(...p), p.filter((v) => v >= 0.5).length]);
 }

@@ -100,6 +100,41 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     expect(readFileSync(join(tmp, 'report', 'report.md'), 'utf8')).toContain('| speaker | clips |');
     expect(existsSync(join(tmp, 'report', 'confusion.png'))).toBe(true);
     expect(existsSync(join(tmp, 'report', 'reliability.png'))).toBe(true);
+    // A random channel measured over two independent draws per clip, pooled.
+    const noisy = join(tmp, 'noisy.json');
+    await run(
+      tsx,
+      [
+        'models/src/cli/evaluate.ts',
+        ...['--model', out, '--data', '../shared/data/ravdess', '--split', 'test', '--limit', '6'],
+        ...['--channel', 'noise:10', '--draws', '2', '--json', noisy, '--quiet'],
+      ],
+      { cwd: root, env, maxBuffer: 1 << 24 },
+    );
+    const two = JSON.parse(readFileSync(noisy, 'utf8'));
+    type Drawn = { path: string; draw?: number; probs: number[] };
+    const drawn = two.predictions as Drawn[];
+    expect(two.draws).toBe(2);
+    expect(drawn).toHaveLength(12);
+    expect(drawn.filter((p) => p.draw === undefined)).toHaveLength(6);
+    expect(drawn.filter((p) => p.draw === 1)).toHaveLength(6);
+    // The second draw is other noise: the same clips score differently.
+    const again = drawn.filter((p) => p.draw === 1);
+    expect(
+      drawn
+        .filter((p) => p.draw === undefined)
+        .some((p) => JSON.stringify(p.probs) !== JSON.stringify(again.find((q) => q.path === p.path)!.probs)),
+    ).toBe(true);
+    await expect(
+      run(
+        tsx,
+        ['models/src/cli/evaluate.ts', '--model', out, '--data', '../shared/data/ravdess', '--draws', '0'],
+        {
+          cwd: root,
+          env,
+        },
+      ),
+    ).rejects.toThrow(/--draws must be an integer from 1 to 100/);
   }, 600_000);
 
   it('trains on a CSV manifest as the README shows, holding out validation speakers automatically', async () => {

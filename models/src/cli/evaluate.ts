@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadModelPackage } from '@emostream/server/engine/model-package';
 import { SileroVad } from '@emostream/server/vad/silero';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { officialSplit, type SplitName } from '../corpora/split.ts';
 import type { CorpusName } from '../corpora/types.ts';
 import { CHANNEL_HELP, parseChannel } from '../eval/channel.ts';
@@ -43,6 +43,20 @@ const program = new Command()
   .option('--seed <n>', 'order of clips within a session', Number, 1)
   .option('--channel <name>', `what the audio goes through first: ${CHANNEL_HELP}`, 'clean')
   .option(
+    '--draws <n>',
+    'independent draws of a random channel (randgain, phone, noise) per clip, pooled in the metrics',
+    Number,
+    1,
+  )
+  .addOption(
+    new Option(
+      '--bandwidth <band>',
+      "the band the clips are analysed as, as a stream's options.bandwidth: narrowband runs the VAD in Silero's 8 kHz mode; auto = narrowband for the phone channel and for files at 8 kHz or less",
+    )
+      .choices(['auto', 'narrowband', 'wideband'])
+      .default('auto'),
+  )
+  .option(
     '--temperature <t>',
     "evaluate with this softmax temperature instead of the package's (what-if calibration)",
     Number,
@@ -61,6 +75,8 @@ const program = new Command()
       throw new Error(`--split must be test, val, train or all, got ${split}`);
     const channel = parseChannel(opts.channel);
     assertPositive('--temperature', opts.temperature);
+    if (!Number.isInteger(opts.draws) || opts.draws < 1 || opts.draws > 100)
+      throw new Error(`--draws must be an integer from 1 to 100, got ${opts.draws}`);
     const loaded = await loadModelPackage(userPath(opts.model));
     // A what-if temperature: the package's calibration replaced for this evaluation only.
     const pkg =
@@ -83,6 +99,8 @@ const program = new Command()
       adapt: opts.adapt,
       seed: opts.seed,
       channel,
+      draws: opts.draws,
+      ...(opts.bandwidth === 'auto' ? {} : { bandwidth: opts.bandwidth }),
       quiet: opts.quiet,
     });
     process.stdout.write(`${formatTable(result, { split, sources: corpora.sources })}\n`);
@@ -90,7 +108,7 @@ const program = new Command()
       const { predictions, ...summary } = result;
       await writeFile(
         userPath(opts.json),
-        `${JSON.stringify({ split, sources: corpora.sources, temperature: pkg.config.temperature, ...summary, predictions }, null, 2)}\n`,
+        `${JSON.stringify({ split, sources: corpora.sources, temperature: pkg.config.temperature, bandwidth: opts.bandwidth, ...summary, predictions }, null, 2)}\n`,
       );
     }
     if (opts.report) {

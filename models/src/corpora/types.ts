@@ -29,6 +29,16 @@ export interface CorpusItem {
   meta: Record<string, string | number>;
 }
 
+/**
+ * A key for one recording that does not depend on where the corpus sits: its speaker and file name.
+ * Per-clip random draws of the evaluation channels are seeded by it, so their figures reproduce from
+ * any checkout (absolute paths made them depend on the folder the corpora were in). Two files of one
+ * speaker with the same name in different folders share a key, and so a channel's draw.
+ */
+export function clipKey(item: Pick<CorpusItem, 'speaker' | 'path'>): string {
+  return `${item.speaker}/${basename(item.path)}`;
+}
+
 /** A file (or manifest row) that was not turned into an item, and why. */
 export interface RejectedFile {
   /** Absolute path of the file; for a manifest row without a usable path, `<manifest>:<line>`. */

@@ -2,7 +2,7 @@
  * Channels an evaluation can put the test audio through, to measure what a model does on audio that
  * does not sound like its corpus: recordings normalised per file (as EmoDB's are, and as automatic
  * gain control does on calls), a telephone line, other levels, background noise. Each is seeded per
- * clip, so a run is repeatable.
+ * clip (by `clipKey`: speaker and file name, not where the files sit), so a run is repeatable anywhere.
  *
  * - `clean`: the audio as it is.
  * - `peak`: every clip scaled so its peak is at -1 dBFS (per-file loudness normalisation).
@@ -70,9 +70,22 @@ export function channelName(c: Channel): string {
   }
 }
 
-/** `x` (16 kHz) through the channel; `key` (e.g. the clip's path) seeds the random ones. */
-export async function applyChannel(x: Float32Array, c: Channel, key: string): Promise<Float32Array> {
-  const rng = new Rng(`channel:${channelName(c)}`).fork(key);
+/** Whether the channel draws something at random per clip (so that more draws measure it better). */
+export function isRandomChannel(c: Channel): boolean {
+  return c.kind === 'phone' || c.kind === 'randgain' || c.kind === 'noise';
+}
+
+/**
+ * `x` (16 kHz) through the channel; `key` (the clip's `clipKey`) seeds the random ones, and `draw`
+ * (0, 1, ...) picks another independent draw for the same clip.
+ */
+export async function applyChannel(
+  x: Float32Array,
+  c: Channel,
+  key: string,
+  draw = 0,
+): Promise<Float32Array> {
+  const rng = new Rng(`channel:${channelName(c)}`).fork(draw === 0 ? key : `${key}#${draw}`);
   switch (c.kind) {
     case 'clean':
       return x;

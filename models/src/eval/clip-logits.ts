@@ -10,7 +10,7 @@ import type { SileroVad } from '@emostream/server/vad/silero';
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { getLabelSet } from '../corpora/labels.ts';
-import type { CorpusItem } from '../corpora/types.ts';
+import { type CorpusItem, clipKey } from '../corpora/types.ts';
 import { progress } from '../util/progress.ts';
 import { applyChannel, type Channel, channelBandwidth } from './channel.ts';
 import { speakerSessions } from './evaluate.ts';
@@ -62,7 +62,7 @@ export async function clipLogits(
     for (const { item, cls } of list) {
       const decoded = await decodeAudioFile(item.path);
       const audio = decoded.samples;
-      const samples = o.channel ? await applyChannel(audio, o.channel, item.path) : audio;
+      const samples = o.channel ? await applyChannel(audio, o.channel, clipKey(item)) : audio;
       const r = await analyzeSamples(samples, pkg, {
         vad: o.vad,
         session,
