@@ -1,8 +1,9 @@
 /**
  * The pipeline of one stream, assembled from the stage operators:
- * decode -> resample -> analyse (VAD, features, windows; Silero's 8 kHz mode for narrowband audio) -> infer (shared micro-batcher) ->
- * calibrate -> smooth -> decide, and the translation of its items into protocol events with
- * stream-time stamps (offset by where a resumed stream's previous connection ended).
+ * decode -> resample -> analyse (VAD, features, windows; the VAD in Silero's 8 kHz mode for
+ * narrowband audio) -> infer (shared micro-batcher) -> calibrate -> smooth -> decide, and the
+ * translation of its items into protocol events with stream-time stamps (offset by where a resumed
+ * stream's previous connection ended).
  */
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
 import { vadModeFor } from '@emostream/shared/analysis/vad';
