@@ -300,6 +300,7 @@ export class StreamSession {
       startedAt: Date.now(),
       model: ctx.modelInfo,
       input: { sampleRate: m.sampleRate, encoding: m.encoding, channels: m.channels },
+      bandwidth: options.bandwidth,
       resumed: resume !== null,
       startMs: this.offsetSamples / 16,
     };

@@ -164,6 +164,7 @@ export const exampleStreamInfo: StreamInfo = {
   startedAt: t0 + 12,
   model: exampleModel,
   input: { sampleRate: 8000, encoding: 'mulaw', channels: 1 },
+  bandwidth: 'narrowband',
   resumed: false,
   startMs: 0,
 };

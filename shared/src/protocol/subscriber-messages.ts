@@ -22,6 +22,8 @@ export interface StreamInfo {
   startedAt: number;
   model: ModelInfo;
   input: InputFormat;
+  /** The band the stream is analysed as (`ready.options.bandwidth`): `narrowband` for telephone audio. */
+  bandwidth: 'narrowband' | 'wideband';
   resumed: boolean;
   /** Stream time of the current connection's first sample, in ms. */
   startMs: number;

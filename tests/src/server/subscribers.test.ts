@@ -94,6 +94,9 @@ describe.runIf(hasData)('subscribers and HTTP API', () => {
     );
 
     expect(seenAll[0]!.type).toBe('stream.start');
+    // A 16 kHz stream is analysed as wideband audio, and subscribers are told so.
+    expect(seenAll[0]!.type === 'stream.start' && seenAll[0]!.bandwidth).toBe('wideband');
+    expect(entry.bandwidth).toBe('wideband');
     const fanned = seenAll.filter((e) => e.type === 'emotion' || e.type === 'speech');
     expect(fanned).toEqual(own);
     const end = seenAll.find((e) => e.type === 'stream.end');

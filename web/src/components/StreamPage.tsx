@@ -62,7 +62,9 @@ export default function StreamPage() {
               <p className="stream-info muted">
                 {metadataText(view.info.metadata) || 'no metadata'} · session {view.info.sessionId} · model{' '}
                 {view.info.model.id} · {view.info.input.encoding} {view.info.input.sampleRate} Hz ×{' '}
-                {view.info.input.channels} · started {new Date(view.info.startedAt).toLocaleTimeString()}
+                {view.info.input.channels}
+                {view.info.bandwidth === 'narrowband' ? ' · telephone audio (narrowband VAD)' : ''} · started{' '}
+                {new Date(view.info.startedAt).toLocaleTimeString()}
               </p>
             )}
             {!view && snap.connection.status === 'live' && (

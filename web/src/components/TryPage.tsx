@@ -61,6 +61,7 @@ function infoFromReady(ready: ReadyEvent, metadata: Record<string, unknown>) {
     startedAt: ready.emittedAt,
     model: ready.model,
     input: ready.input,
+    bandwidth: ready.options.bandwidth,
     resumed: ready.resumed,
     startMs: ready.startMs,
   };
