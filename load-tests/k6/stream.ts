@@ -12,7 +12,9 @@
  * Environment: `URL` (ws:// or http://, the `/v1/stream` path is added), `SCENARIO`
  * (ramp | constant | spike | soak), `STREAMS` (peak concurrent streams, default 10), `DURATION`
  * (e.g. 5m; the scenario's default otherwise), `SESSION` (stream length, default 60s), `AUDIO`
- * (default /tmp/emostream-speech.s16le), `API_KEY`, `HOP_MS`, `EARLY_MS` (an early
+ * (default /tmp/emostream-speech.s16le), `TELEPHONE=1` (send 8 kHz G.711 mu-law as a call platform
+ * does, from `make-audio.ts --telephone`; `AUDIO` then defaults to /tmp/emostream-speech.mulaw8k),
+ * `API_KEY`, `HOP_MS`, `EARLY_MS` (an early
  * emotion per segment, `options.earlyMs`), `P95_MS` (threshold, default 250),
  * `MAX_ERROR_RATE` (default 0.01).
  *
@@ -28,10 +30,10 @@ import type { Options, Scenario } from 'k6/options';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'k6/timers';
 import { WebSocket } from 'k6/websockets';
 import { formatK6Duration, parseDurationS } from '../src/duration.ts';
+import { frameSamples, type LoadFormat, TELEPHONE, WIDEBAND } from '../src/formats.ts';
 import { audioOffsetFrames, type ScenarioPlan, scenarioPlan } from '../src/scenarios.ts';
 import { createSendLog, recordSend, sentAtOfStreamMs } from '../src/send-log.ts';
 
-const FRAME_BYTES = 640;
 const FRAME_MS = 20;
 const CONNECT_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -54,10 +56,14 @@ const API_KEY = env('API_KEY');
 const HOP_MS = env('HOP_MS') === undefined ? undefined : Number(env('HOP_MS'));
 const EARLY_MS = env('EARLY_MS') === undefined ? undefined : Number(env('EARLY_MS'));
 
-// Init context: every VU holds the file (120 s of audio is 3.8 MB).
-const AUDIO: ArrayBuffer = open(env('AUDIO') ?? '/tmp/emostream-speech.s16le', 'b');
+const FORMAT: LoadFormat = env('TELEPHONE') === '1' ? TELEPHONE : WIDEBAND;
+const FRAME_BYTES = FORMAT.frameBytes;
+
+// Init context: every VU holds the file (120 s of audio is 3.8 MB at 16 kHz, 0.96 MB at 8 kHz mu-law).
+const AUDIO: ArrayBuffer = open(env('AUDIO') ?? FORMAT.defaultPath, 'b');
 const TOTAL_FRAMES = Math.floor(AUDIO.byteLength / FRAME_BYTES);
-if (TOTAL_FRAMES < 1) throw new Error('AUDIO holds no whole 20 ms frame of pcm_s16le 16 kHz mono');
+if (TOTAL_FRAMES < 1)
+  throw new Error(`AUDIO holds no whole 20 ms frame of ${FORMAT.encoding} ${FORMAT.sampleRate} Hz mono`);
 
 const eventLatency = new Trend('event_latency', true);
 const serverLatency = new Trend('server_latency', true);
@@ -128,7 +134,7 @@ export default function (): void {
     return;
   }
   const offset = audioOffsetFrames(exec.vu.idInTest, exec.vu.iterationInScenario, TOTAL_FRAMES);
-  const log = createSendLog(FRAME_BYTES / 2, 16000);
+  const log = createSendLog(frameSamples(FORMAT), FORMAT.sampleRate);
   const ws = new WebSocket(streamUrl(BASE_URL));
   ws.binaryType = 'arraybuffer';
 
@@ -187,8 +193,8 @@ export default function (): void {
   ws.onopen = () => {
     const start: Record<string, unknown> = {
       type: 'start',
-      sampleRate: 16000,
-      encoding: 'pcm_s16le',
+      sampleRate: FORMAT.sampleRate,
+      encoding: FORMAT.encoding,
       channels: 1,
       metadata: { loadTest: 'k6', vu: exec.vu.idInTest, iteration: exec.vu.iterationInScenario },
     };

@@ -8,7 +8,10 @@
  * writeFileSync('/tmp/speech.s16le', toS16le(speech.samples));
  */
 import { readFileSync } from 'node:fs';
+import { decodePcm, encodePcm } from '@emostream/shared/audio/pcm';
+import { resampleOffline } from '@emostream/shared/audio/resample';
 import { hasData, loadClip, ravdessActorFiles } from '@emostream/shared/testing/corpus';
+import { frameSamples, type LoadFormat, TELEPHONE, WIDEBAND } from './formats.ts';
 
 /** Sample rate of every recording here (the model rate). */
 export const SPEECH_SAMPLE_RATE = 16000;
@@ -135,8 +138,29 @@ export function toS16le(samples: Float32Array): Uint8Array {
  * @throws {Error} for an odd byte count or a file shorter than one 20 ms frame.
  */
 export function readS16le(path: string): Uint8Array {
+  return readAudio(path, WIDEBAND);
+}
+
+/**
+ * The load tests' 16 kHz `pcm_s16le` speech as a telephone call brings it: resampled to 8 kHz and
+ * G.711 mu-law encoded, a whole number of 20 ms frames.
+ */
+export async function toTelephone(s16le: Uint8Array): Promise<Uint8Array> {
+  const samples = decodePcm(s16le, 'pcm_s16le');
+  const narrow = await resampleOffline(samples, SPEECH_SAMPLE_RATE, TELEPHONE.sampleRate);
+  const frames = Math.floor(narrow.length / frameSamples(TELEPHONE));
+  return encodePcm(narrow.subarray(0, frames * frameSamples(TELEPHONE)), 'mulaw');
+}
+
+/**
+ * Reads a raw audio file in a load format (as written by `make-audio.ts`).
+ *
+ * @throws {Error} for a file that is not whole frames' worth of samples or shorter than one frame.
+ */
+export function readAudio(path: string, format: LoadFormat): Uint8Array {
   const bytes = new Uint8Array(readFileSync(path));
-  if (bytes.length % 2 !== 0) throw new Error(`${path}: ${bytes.length} bytes is not whole 16-bit samples`);
-  if (bytes.length < 640) throw new Error(`${path}: shorter than one 20 ms frame`);
+  if (bytes.length % format.bytesPerSample !== 0)
+    throw new Error(`${path}: ${bytes.length} bytes is not whole ${format.encoding} samples`);
+  if (bytes.length < format.frameBytes) throw new Error(`${path}: shorter than one 20 ms frame`);
   return bytes;
 }

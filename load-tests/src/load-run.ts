@@ -11,9 +11,10 @@
  */
 import type { WebSocketConstructor } from '@emostream/shared/sdk/index';
 import WebSocket from 'ws';
+import { type LoadFormat, WIDEBAND } from './formats.ts';
 import { DEFAULT_THRESHOLDS, LoadMetrics, type LoadReport, type Thresholds } from './metrics.ts';
 import { type ScenarioName, scenarioPlan, targetAt } from './scenarios.ts';
-import { FRAME_BYTES, FRAME_MS, type SessionContext, StreamSession } from './stream-session.ts';
+import { FRAME_MS, type SessionContext, StreamSession } from './stream-session.ts';
 import { Ticker } from './ticker.ts';
 
 export interface LoadOptions {
@@ -24,8 +25,10 @@ export interface LoadOptions {
   streams: number;
   /** Length of the scenario in seconds; the scenario's default when absent. */
   durationS?: number;
-  /** Raw `pcm_s16le` 16 kHz mono audio, whole 20 ms frames. */
+  /** Raw audio in `format`, whole 20 ms frames. */
   audio: Uint8Array;
+  /** The audio's format, which every stream declares (default `WIDEBAND`: 16 kHz `pcm_s16le`). */
+  format?: LoadFormat;
   /** Length of one stream before its user reconnects with a new one, in seconds. */
   sessionS: number;
   apiKey?: string;
@@ -82,8 +85,9 @@ export async function runLoad(
 ): Promise<LoadReport> {
   const o: LoadOptions = { ...defaultLoadOptions, ...partial };
   const plan = scenarioPlan(o.scenario, o.streams, o.durationS);
-  if (o.audio.length < FRAME_BYTES || o.audio.length % 2 !== 0)
-    throw new RangeError('audio must be pcm_s16le with at least one 20 ms frame');
+  const format = o.format ?? WIDEBAND;
+  if (o.audio.length < format.frameBytes || o.audio.length % format.bytesPerSample !== 0)
+    throw new RangeError(`audio must be ${format.encoding} with at least one 20 ms frame`);
   if (!(o.sessionS > 0)) throw new RangeError(`sessionS must be > 0, got ${o.sessionS}`);
   const now = () => performance.now();
   const ticker = new Ticker(o.tickMs, now);
@@ -94,6 +98,7 @@ export async function runLoad(
   const ctx: SessionContext = {
     url: o.url,
     audio: o.audio,
+    format,
     metrics,
     ticker,
     WebSocket: o.WebSocket,
@@ -174,5 +179,11 @@ export async function runLoad(
   metrics.endedAt = now();
   const cpu = process.cpuUsage(cpu0);
   const cpuPercent = ((cpu.user + cpu.system) / 1000 / (metrics.endedAt - t0)) * 100;
-  return metrics.report({ url: o.url, ticker, cpuPercent, thresholds: o.thresholds });
+  return metrics.report({
+    url: o.url,
+    audioFormat: format.name,
+    ticker,
+    cpuPercent,
+    thresholds: o.thresholds,
+  });
 }

@@ -49,6 +49,8 @@ export interface BacklogVerdict {
 export interface LoadReport {
   scenario: string;
   url: string;
+  /** What the streams sent: `wideband` (16 kHz pcm_s16le) or `telephone` (8 kHz mu-law). */
+  audioFormat: 'wideband' | 'telephone';
   /** Wall-clock seconds from the first stream to the end of measurement. */
   durationS: number;
   streams: { target: number; peak: number; sessions: number; completed: number; failed: number };
@@ -200,6 +202,7 @@ export class LoadMetrics {
   /** The report; `cpuPercent` is the generator's CPU use over the run (100 = one core). */
   report(o: {
     url: string;
+    audioFormat?: 'wideband' | 'telephone';
     ticker?: { lateness: LatencyHistogram; skipped: number };
     cpuPercent?: number;
     thresholds?: Partial<Thresholds>;
@@ -241,6 +244,7 @@ export class LoadMetrics {
     const t = o.ticker?.lateness.summary();
     return {
       scenario: this.plan.name,
+      audioFormat: o.audioFormat ?? 'wideband',
       url: o.url,
       durationS: round(durationS, 1),
       streams: {
@@ -303,7 +307,7 @@ const ms = (x: number | null) => (x === null ? '–' : `${x}`);
 /** The report as Markdown: a summary table, a latency table and the errors by code. */
 export function formatMarkdown(r: LoadReport): string {
   const lines = [
-    `### Load run: ${r.scenario} against ${r.url}`,
+    `### Load run: ${r.scenario} against ${r.url}${r.audioFormat === 'telephone' ? ', telephone audio (8 kHz mu-law)' : ''}`,
     '',
     '| streams (peak / target) | sessions (failed) | events | events/s | p50 ms | p95 ms | p99 ms | server p50 / p95 / p99 ms | errors | shed windows |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',

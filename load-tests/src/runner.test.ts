@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { type RunningServer, startServer } from '@emostream/server/app';
 import { hasData } from '@emostream/shared/testing/corpus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSpeech, toS16le } from './audio.ts';
+import { loadSpeech, toS16le, toTelephone } from './audio.ts';
+import { TELEPHONE } from './formats.ts';
 import { runLoad } from './load-run.ts';
 import { formatMarkdown } from './metrics.ts';
 
@@ -54,5 +55,25 @@ describe.runIf(hasData)('load runner against the real server', () => {
     expect(report.latencyMs.p50Ms!).toBeGreaterThanOrEqual(report.serverLatencyMs.p50Ms! - 1);
     expect(report.latencyByKindMs.hop?.count).toBeGreaterThan(0);
     expect(formatMarkdown(report)).toContain('| 4 / 4 |');
+  });
+
+  it('runs telephone streams (8 kHz mu-law): the same speech gives events, matched to their frames', async () => {
+    const report = await runLoad({
+      url: srv.url.replace(/^http/, 'ws'),
+      scenario: 'constant',
+      streams: 2,
+      durationS: 8,
+      audio: await toTelephone(audio),
+      format: TELEPHONE,
+    });
+    expect(report.audioFormat).toBe('telephone');
+    expect(report.streams.completed).toBe(2);
+    expect(report.errors).toEqual({});
+    expect(report.events).toBeGreaterThanOrEqual(2 * 3);
+    // Latency is matched through the 160-byte frames' send log: every event found its frame.
+    expect(report.unmatchedEvents).toBe(0);
+    expect(report.audioSecondsSent).toBeGreaterThan(2 * 7);
+    expect(report.latencyMs.count).toBe(report.events);
+    expect(formatMarkdown(report)).toContain('telephone audio (8 kHz mu-law)');
   });
 });

@@ -8,8 +8,9 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_AUDIO_PATH, loadSpeech, readS16le, toS16le } from './audio.ts';
+import { loadSpeech, readAudio, toS16le, toTelephone } from './audio.ts';
 import { parseDurationS } from './duration.ts';
+import { type LoadFormat, TELEPHONE, WIDEBAND } from './formats.ts';
 import { runLoad } from './load-run.ts';
 import { DEFAULT_THRESHOLDS, formatMarkdown } from './metrics.ts';
 import { isScenarioName, SCENARIOS } from './scenarios.ts';
@@ -21,6 +22,7 @@ interface CliOptions {
   duration?: number;
   session: number;
   audio?: string;
+  telephone?: boolean;
   apiKey?: string;
   hopMs?: number;
   earlyMs?: number;
@@ -49,12 +51,20 @@ const number = (v: string) => {
   return n;
 };
 
-async function audioBytes(path: string | undefined): Promise<{ bytes: Uint8Array; source: string }> {
-  if (path) return { bytes: readS16le(path), source: path };
-  if (existsSync(DEFAULT_AUDIO_PATH))
-    return { bytes: readS16le(DEFAULT_AUDIO_PATH), source: DEFAULT_AUDIO_PATH };
+/** The audio to send: the file given, else the format's default file, else speech made in memory. */
+async function audioBytes(
+  path: string | undefined,
+  format: LoadFormat,
+): Promise<{ bytes: Uint8Array; source: string }> {
+  if (path) return { bytes: readAudio(path, format), source: path };
+  if (existsSync(format.defaultPath))
+    return { bytes: readAudio(format.defaultPath, format), source: format.defaultPath };
   const speech = await loadSpeech({ seconds: 120 });
-  return { bytes: toS16le(speech.samples), source: `${speech.files.length} RAVDESS clips (in memory)` };
+  const s16 = toS16le(speech.samples);
+  return {
+    bytes: format === TELEPHONE ? await toTelephone(s16) : s16,
+    source: `${speech.files.length} RAVDESS clips (in memory)`,
+  };
 }
 
 const program = new Command()
@@ -65,7 +75,11 @@ const program = new Command()
   .option('--streams <n>', 'peak concurrent streams', positiveInt, 10)
   .option('--duration <d>', 'scenario length (e.g. 60s, 5m); the scenario default when absent', duration)
   .option('--session <d>', 'length of one stream before its user reconnects', duration, 60)
-  .option('--audio <path>', `raw s16le 16 kHz mono (make-audio.ts); default ${DEFAULT_AUDIO_PATH} if present`)
+  .option(
+    '--audio <path>',
+    `raw audio from make-audio.ts: s16le 16 kHz mono (default ${WIDEBAND.defaultPath} if present), or with --telephone 8 kHz mu-law (${TELEPHONE.defaultPath})`,
+  )
+  .option('--telephone', 'send 8 kHz G.711 mu-law, as a call platform does (narrowband VAD on the server)')
   .option('--api-key <key>', 'API key sent in start')
   .option('--hop-ms <ms>', 'start.options.hopMs', positiveInt)
   .option('--early-ms <ms>', 'start.options.earlyMs (an early emotion per segment)', positiveInt)
@@ -84,16 +98,20 @@ const program = new Command()
       console.error(`unknown scenario '${o.scenario}'; choose one of: ${SCENARIOS.join(', ')}`);
       process.exit(2);
     }
-    const { bytes, source } = await audioBytes(o.audio);
+    const format = o.telephone ? TELEPHONE : WIDEBAND;
+    const { bytes, source } = await audioBytes(o.audio, format);
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
     if (!o.quiet)
-      console.error(`audio: ${source}; ${o.scenario} with up to ${o.streams} streams against ${o.url}`);
+      console.error(
+        `audio: ${source} (${format.name}); ${o.scenario} with up to ${o.streams} streams against ${o.url}`,
+      );
     const report = await runLoad({
       url: o.url,
       scenario: o.scenario,
       streams: o.streams,
       audio: bytes,
+      format,
       sessionS: o.session,
       thresholds: { p95LatencyMs: o.p95, maxErrorRate: o.maxErrorRate },
       signal: abort.signal,

@@ -12,21 +12,22 @@ import {
   type EmotionStreamError,
   type WebSocketConstructor,
 } from '@emostream/shared/sdk/index';
+import { frameSamples, type LoadFormat } from './formats.ts';
 import type { LoadMetrics } from './metrics.ts';
 import { audioOffsetFrames } from './scenarios.ts';
 import { createSendLog, recordSend, sentAtOfStreamMs } from './send-log.ts';
 import type { Ticker } from './ticker.ts';
 
-/** Bytes of one 20 ms frame of 16 kHz mono `pcm_s16le`. */
-export const FRAME_BYTES = 640;
 /** Duration of one frame, ms. */
 export const FRAME_MS = 20;
 
 /** What every session of a run shares. */
 export interface SessionContext {
   url: string;
-  /** Raw `pcm_s16le` 16 kHz mono, whole 20 ms frames; sessions loop over it. */
+  /** Raw audio in `format`, whole 20 ms frames; sessions loop over it. */
   audio: Uint8Array;
+  /** What the audio is and how streams declare it. */
+  format: LoadFormat;
   metrics: LoadMetrics;
   ticker: Ticker;
   WebSocket: WebSocketConstructor;
@@ -79,8 +80,8 @@ export class StreamSession {
     let client: EmotionStreamClient;
     try {
       client = await EmotionStreamClient.connect(ctx.url, {
-        sampleRate: 16000,
-        encoding: 'pcm_s16le',
+        sampleRate: ctx.format.sampleRate,
+        encoding: ctx.format.encoding,
         channels: 1,
         WebSocket: ctx.WebSocket,
         connectTimeoutMs: ctx.connectTimeoutMs,
@@ -100,7 +101,8 @@ export class StreamSession {
       m.sessionEnded(false);
       return false;
     }
-    const log = createSendLog(FRAME_BYTES / 2, 16000);
+    const log = createSendLog(frameSamples(ctx.format), ctx.format.sampleRate);
+    const frameBytes = ctx.format.frameBytes;
     const origin = client.ready.startMs;
     let fatal: string | null = null;
     let broken = false;
@@ -117,7 +119,7 @@ export class StreamSession {
 
     ctx.onOpenChange(1);
     const audio = ctx.audio;
-    const totalFrames = Math.floor(audio.length / FRAME_BYTES);
+    const totalFrames = Math.floor(audio.length / frameBytes);
     const offset = audioOffsetFrames(spec.user, spec.index, totalFrames);
     await new Promise<void>((resolve) => {
       const t0 = ctx.now();
@@ -134,8 +136,8 @@ export class StreamSession {
         const due = Math.min(spec.frames, Math.floor((now - t0) / FRAME_MS) + 1);
         try {
           while (sent < due) {
-            const f = ((offset + sent) % totalFrames) * FRAME_BYTES;
-            client.sendAudio(audio.subarray(f, f + FRAME_BYTES));
+            const f = ((offset + sent) % totalFrames) * frameBytes;
+            client.sendAudio(audio.subarray(f, f + frameBytes));
             recordSend(log, ctx.now());
             sent++;
             m.framesSent++;
