@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type VadEvent, VadStateMachine } from './vad.ts';
+import {
+  bandwidthOfRate,
+  NARROWBAND_POSITIVE_THRESHOLD,
+  type VadEvent,
+  VadStateMachine,
+  vadModeFor,
+} from './vad.ts';
 
 const F = 1536;
 const run = (probs: number[], opts = {}) => {
@@ -73,5 +79,23 @@ describe('VadStateMachine', () => {
         }
       }),
     );
+  });
+});
+
+describe('vadModeFor', () => {
+  it('runs narrowband audio in the 8 kHz mode at a stricter threshold, wideband audio as the model says', () => {
+    expect(bandwidthOfRate(8000)).toBe('narrowband');
+    expect(bandwidthOfRate(11025)).toBe('wideband');
+    expect(bandwidthOfRate(48000)).toBe('wideband');
+    const model = { positiveThreshold: 0.5, negativeThreshold: 0.35, redemptionMs: 768 };
+    expect(vadModeFor('wideband', model)).toEqual({ rate: 16000, options: model });
+    const narrow = vadModeFor('narrowband', model);
+    expect(narrow.rate).toBe(8000);
+    expect(narrow.options).toEqual({ ...model, positiveThreshold: NARROWBAND_POSITIVE_THRESHOLD });
+    // A model that already asks for more keeps its own threshold; the defaults get the raised one.
+    expect(vadModeFor('narrowband', { positiveThreshold: 0.7 }).options.positiveThreshold).toBe(0.7);
+    expect(vadModeFor('narrowband').options.positiveThreshold).toBe(NARROWBAND_POSITIVE_THRESHOLD);
+    // The options it gives are valid for the state machine.
+    expect(new VadStateMachine(narrow.options).options.positiveThreshold).toBe(0.6);
   });
 });
