@@ -14,7 +14,14 @@ import { runResampleBench } from '../shared/src/audio/resample.bench.ts';
 import { runFeatureBench } from '../shared/src/features/extractor.bench.ts';
 import { runFirstEventBench } from '../tests/src/browser/first-event.bench.ts';
 
-type SuiteOptions = { seconds?: number; duration?: string; clip?: string[]; model?: string; early?: boolean };
+type SuiteOptions = {
+  seconds?: number;
+  duration?: string;
+  clip?: string[];
+  model?: string;
+  early?: boolean;
+  telephone?: boolean;
+};
 
 const suites: Record<string, (o: SuiteOptions) => Promise<object>> = {
   features: runFeatureBench,
@@ -27,6 +34,7 @@ const suites: Record<string, (o: SuiteOptions) => Promise<object>> = {
   capacity: (o) =>
     runCapacityBench({
       duration: o.duration,
+      telephone: o.telephone,
       ...(o.model ? { server: { modelDir: resolve(process.env.INIT_CWD ?? process.cwd(), o.model) } } : {}),
     }),
   'first-event': (o) => runFirstEventBench({ clips: o.clip ?? [], early: o.early !== false }),
@@ -45,6 +53,10 @@ const program = new Command()
   )
   .option('--model <dir>', 'model package the server runs (capacity; default models/default)')
   .option(
+    '--telephone',
+    'capacity: stream 8 kHz G.711 mu-law calls (narrowband VAD) instead of 16 kHz pcm_s16le',
+  )
+  .option(
     '--no-early',
     "first-event: the try-it page's early estimate off (the first emotion is then a full window's)",
   )
@@ -60,6 +72,7 @@ const program = new Command()
       clip: opts.clip,
       model: opts.model,
       early: opts.early,
+      telephone: opts.telephone,
     });
     if (opts.json) console.log(JSON.stringify(result));
     else

@@ -21,8 +21,9 @@ import { cpus, loadavg } from 'node:os';
 import { relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { loadSpeech, toS16le } from '../audio.ts';
+import { loadSpeech, toS16le, toTelephone } from '../audio.ts';
 import { parseDurationS } from '../duration.ts';
+import { type LoadFormat, TELEPHONE, WIDEBAND } from '../formats.ts';
 import { runLoad } from '../load-run.ts';
 import type { LoadReport } from '../metrics.ts';
 import { cpuSecondsDelta, delta, type MetricSamples, metricValue, scrapeMetrics } from '../prometheus.ts';
@@ -42,6 +43,8 @@ export interface CapacityOptions {
   max?: number;
   /** Server options passed to `startServer` in the server process (JSON-serialisable). */
   server?: Record<string, unknown>;
+  /** Stream telephone calls (8 kHz G.711 mu-law, narrowband VAD) instead of 16 kHz pcm_s16le. */
+  telephone?: boolean;
   /** Progress lines (stderr by default). */
   log?: (line: string) => void;
 }
@@ -75,6 +78,8 @@ export interface ProbeResult {
 
 export interface CapacityResult {
   suite: 'capacity';
+  /** What the streams sent: `wideband` (16 kHz pcm_s16le) or `telephone` (8 kHz mu-law). */
+  audioFormat: LoadFormat['name'];
   /** Largest stream count that passed the full-length confirmation (0 when none did). */
   maxStreams: number;
   /** p95 client-measured event latency of that run. */
@@ -166,6 +171,7 @@ async function runAt(
   streams: number,
   durationS: number,
   audio: Uint8Array,
+  format: LoadFormat,
   server: Record<string, unknown>,
 ): Promise<RunOutcome> {
   const srv = await spawnServer(server);
@@ -178,6 +184,7 @@ async function runAt(
       durationS,
       sessionS: durationS,
       audio,
+      format,
       connectTimeoutMs: 30_000,
     });
     const after = await scrapeMetrics(srv.url);
@@ -218,10 +225,12 @@ export async function runCapacityBench(opts: CapacityOptions = {}): Promise<Capa
   const max = opts.max ?? 2048;
   const server = opts.server ?? {};
   const loadStart = loadavg()[0] ?? 0;
-  const audio = toS16le((await loadSpeech({ seconds: 300 })).samples);
+  const format = opts.telephone ? TELEPHONE : WIDEBAND;
+  const s16 = toS16le((await loadSpeech({ seconds: 300 })).samples);
+  const audio = opts.telephone ? await toTelephone(s16) : s16;
   const probes: ProbeResult[] = [];
   const probe = async (n: number) => {
-    const { result } = await runAt(n, probeS, audio, server);
+    const { result } = await runAt(n, probeS, audio, format, server);
     probes.push(result);
     log(
       `capacity probe ${n} streams x ${probeS}s: ${result.passed ? 'pass' : `FAIL (${result.reasons.join('; ')})`}; ` +
@@ -264,7 +273,7 @@ export async function runCapacityBench(opts: CapacityOptions = {}): Promise<Capa
   const confirmation: ProbeResult[] = [];
   let best: RunOutcome | null = null;
   for (let n = lo, tries = 0; n >= 1 && tries < 4; n = Math.min(n - 1, Math.floor(n * 0.9)), tries++) {
-    const outcome = await runAt(n, confirmS, audio, server);
+    const outcome = await runAt(n, confirmS, audio, format, server);
     confirmation.push(outcome.result);
     log(
       `capacity confirmation ${n} streams x ${confirmS}s: ${outcome.result.passed ? 'pass' : `FAIL (${outcome.result.reasons.join('; ')})`}`,
@@ -298,6 +307,7 @@ export async function runCapacityBench(opts: CapacityOptions = {}): Promise<Capa
   }
   return {
     suite: 'capacity',
+    audioFormat: format.name,
     maxStreams: best?.result.streams ?? 0,
     p95LatencyMs: best?.result.p95LatencyMs ?? null,
     cpuMsPerStreamSecond,
