@@ -29,7 +29,9 @@ function metricRows(name: string, m: Metrics): string {
 export function formatTable(r: EvaluationResult, ctx: { split: string; sources: string[] }): string {
   const lines = [
     `model ${r.model}, split ${ctx.split}, adaptation ${r.adapt}, channel ${r.channel}${r.draws > 1 ? ` (${r.draws} draws per clip, pooled)` : ''}`,
-    `clips scored ${r.n}, skipped (label not in model) ${r.skipped}, no speech found ${r.noSpeech}`,
+    r.draws > 1
+      ? `clips scored ${r.n / r.draws} x ${r.draws} draws = ${r.n}, skipped (label not in model) ${r.skipped}, no speech found ${r.noSpeech} of the ${r.n}`
+      : `clips scored ${r.n}, skipped (label not in model) ${r.skipped}, no speech found ${r.noSpeech}`,
     '',
     '| set | clips | UA | UA 95% CI | by speaker (speakers) | WA | macro-F1 | ECE | ECE if calibrated |',
     '|---|---|---|---|---|---|---|---|---|',
