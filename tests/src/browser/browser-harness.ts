@@ -120,11 +120,18 @@ export interface SdkStream {
 export async function streamFromSdk(
   url: string,
   samples: Float32Array,
-  options: { streamId?: string; metadata?: Record<string, unknown>; speed?: number } = {},
+  options: {
+    streamId?: string;
+    metadata?: Record<string, unknown>;
+    speed?: number;
+    /** `samples`' rate and the encoding to send them in (default 16 kHz pcm_s16le). */
+    sampleRate?: 16000 | 8000;
+    encoding?: 'pcm_s16le' | 'mulaw';
+  } = {},
 ): Promise<SdkStream> {
   const client = await EmotionStreamClient.connect(url, {
-    sampleRate: 16000,
-    encoding: 'pcm_s16le',
+    sampleRate: options.sampleRate ?? 16000,
+    encoding: options.encoding ?? 'pcm_s16le',
     channels: 1,
     streamId: options.streamId,
     metadata: options.metadata,

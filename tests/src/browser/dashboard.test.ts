@@ -5,6 +5,7 @@
  * summary the SDK received.
  */
 import type { RunningServer } from '@emostream/server/app';
+import { resampleOffline } from '@emostream/shared/audio/resample';
 import type { EmotionEvent, SummaryEvent } from '@emostream/shared/protocol/messages';
 import { hasData } from '@emostream/shared/testing/corpus';
 import type { Browser, Page } from 'playwright-core';
@@ -107,6 +108,34 @@ describe.runIf(hasData && hasChromium)('dashboard: overview and stream view', ()
     await expect(page.locator('.stream-page').textContent()).resolves.toContain('Ended (stop)');
     await page.screenshot({ path: artifact('dashboard-stream-view.png'), fullPage: true });
 
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('says when a stream is telephone audio (an 8 kHz mu-law call, narrowband VAD)', async () => {
+    const call8k = await resampleOffline(
+      await call(12, ['03-01-05-02-01-01', '03-01-01-01-01-01', '03-01-04-02-01-01']),
+      16000,
+      8000,
+    );
+    const sdk = await streamFromSdk(srv.url, call8k, {
+      streamId: 'browser-telephone-1',
+      metadata: { agent: 'A-43' },
+      speed: 4,
+      sampleRate: 8000,
+      encoding: 'mulaw',
+    });
+    await page.goto(`${srv.url}/stream?id=browser-telephone-1`);
+    const info = page.locator('.stream-info');
+    await info.waitFor({ timeout: 15_000 });
+    await expect(info.textContent()).resolves.toContain('mulaw 8000 Hz');
+    await expect(info.textContent()).resolves.toContain('telephone audio (narrowband VAD)');
+    await sdk.done;
+    expect(sdk.client.ready.options.bandwidth).toBe('narrowband');
+    expect(sdk.events.some((e) => e.type === 'emotion')).toBe(true);
+    // A 16 kHz stream's view says nothing of the kind.
+    await page.goto(`${srv.url}/stream?id=${ID}`);
+    await page.locator('.stream-info').waitFor({ timeout: 15_000 });
+    await expect(page.locator('.stream-info').textContent()).resolves.not.toContain('telephone');
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });
