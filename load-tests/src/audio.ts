@@ -1,7 +1,8 @@
 /**
  * Real speech for load tests and benchmarks: RAVDESS clips (16 kHz mono) joined into one long
- * recording of speaking turns, and its raw `pcm_s16le` form, which is what the k6 script `open()`s
- * and the Node runner sends unchanged.
+ * recording of speaking turns, and its raw forms (`pcm_s16le` 16 kHz, or 8 kHz mu-law for telephone
+ * load), which the k6 script `open()`s and the Node runner sends unchanged. Where the files go by
+ * default: `formats.ts`.
  *
  * @example
  * const speech = await loadSpeech({ seconds: 60 }); // Float32Array, 16 kHz
@@ -11,13 +12,10 @@ import { readFileSync } from 'node:fs';
 import { decodePcm, encodePcm } from '@emostream/shared/audio/pcm';
 import { resampleOffline } from '@emostream/shared/audio/resample';
 import { hasData, loadClip, ravdessActorFiles } from '@emostream/shared/testing/corpus';
-import { frameSamples, type LoadFormat, TELEPHONE, WIDEBAND } from './formats.ts';
+import { frameSamples, type LoadFormat, TELEPHONE } from './formats.ts';
 
 /** Sample rate of every recording here (the model rate). */
 export const SPEECH_SAMPLE_RATE = 16000;
-
-/** Where `make-audio.ts` writes, and the k6 script and the runner read, when no path is given. */
-export const DEFAULT_AUDIO_PATH = '/tmp/emostream-speech.s16le';
 
 export interface SpeechOptions {
   /** Length of the result, in seconds of audio; the last clip is cut to fit. */
@@ -130,15 +128,6 @@ export function toS16le(samples: Float32Array): Uint8Array {
     view.setInt16(i * 2, Math.round(s < 0 ? s * 32768 : s * 32767), true);
   }
   return bytes;
-}
-
-/**
- * Reads a raw `pcm_s16le` 16 kHz mono file (as written by `make-audio.ts`).
- *
- * @throws {Error} for an odd byte count or a file shorter than one 20 ms frame.
- */
-export function readS16le(path: string): Uint8Array {
-  return readAudio(path, WIDEBAND);
 }
 
 /**

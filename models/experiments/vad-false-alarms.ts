@@ -24,13 +24,11 @@
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { SileroVad, type VadRate } from '@emostream/server/vad/silero';
-import { VadStateMachine } from '@emostream/shared/analysis/vad';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
-import { resampleOffline } from '@emostream/shared/audio/resample';
 import { loadCorpora } from '../src/cli/common.ts';
 import { officialSplit } from '../src/corpora/split.ts';
 import { clipKey } from '../src/corpora/types.ts';
-import { applyChannel } from '../src/eval/channel.ts';
+import { NARROWBAND_CHANNELS, type Seg, seconds, segments } from './vad-modes.ts';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -49,18 +47,6 @@ const MODES: Array<{ name: string; rate: VadRate; threshold: number }> = [
   { name: '8 kHz', rate: 8000, threshold: 0.5 },
   { name: '8 kHz, threshold 0.6', rate: 8000, threshold: 0.6 },
 ];
-type Seg = [number, number];
-async function segments(x: Float32Array, rate: VadRate, positiveThreshold: number): Promise<Seg[]> {
-  const sm = new VadStateMachine({ positiveThreshold });
-  const out: Seg[] = [];
-  const take = (evs: ReturnType<VadStateMachine['push']>) => {
-    for (const e of evs) if (e.type === 'speechEnd') out.push([e.startSample / 16000, e.endSample / 16000]);
-  };
-  for (const p of await vad.clipProbabilities(x, rate)) take(sm.push(p));
-  take(sm.flush());
-  return out;
-}
-const seconds = (s: Seg[]) => s.reduce((a, [s0, s1]) => a + s1 - s0, 0);
 /** Total length of the overlap of two sets of disjoint segments. */
 function overlap(a: Seg[], b: Seg[]): number {
   let t = 0;
@@ -78,14 +64,6 @@ function outside(s: Seg[], duration: number, pad: number): Seg[] {
   if (t < duration) out.push([t, duration]);
   return out;
 }
-const narrow = async (x: Float32Array) => resampleOffline(await resampleOffline(x, 16000, 8000), 8000, 16000);
-// The telephone channel draws a spectral tilt per clip: three independent draws, averaged.
-const channels: Array<
-  [string, (x: Float32Array, key: string, draw: number) => Promise<Float32Array>, number]
-> = [
-  ['8 kHz call', (x) => narrow(x), 1],
-  ['telephone', (x, key, draw) => applyChannel(x, { kind: 'phone' }, key, draw), 3],
-];
 
 // Room tone of the test clips.
 const corpora = await loadCorpora(['../shared/data/ravdess', '../shared/data/emodb'], []);
@@ -96,19 +74,19 @@ console.log('|---|---|---|---|---|---|');
 const clean: Array<{ x: Float32Array; key: string; speech: Seg[]; quiet: Seg[] }> = [];
 for (const item of items) {
   const x = (await decodeAudioFile(item.path)).samples;
-  const speech = await segments(x, 16000, 0.5);
+  const speech = await segments(vad, x, 16000, 0.5);
   clean.push({ x, key: clipKey(item), speech, quiet: outside(speech, x.length / 16000, 0.3) });
 }
 const quietTotal = clean.reduce((a, c) => a + seconds(c.quiet), 0);
 const speechTotal = clean.reduce((a, c) => a + seconds(c.speech), 0);
-for (const [name, f, draws] of channels) {
+for (const [name, f, draws] of NARROWBAND_CHANNELS) {
   const false_ = new Map(MODES.map((m) => [m.name, 0]));
   const missed = new Map(MODES.map((m) => [m.name, 0]));
   for (let draw = 0; draw < draws; draw++) {
     for (const c of clean) {
       const y = await f(c.x, c.key, draw);
       for (const m of MODES) {
-        const s = await segments(y, m.rate, m.threshold);
+        const s = await segments(vad, y, m.rate, m.threshold);
         false_.set(m.name, false_.get(m.name)! + overlap(s, c.quiet));
         missed.set(m.name, missed.get(m.name)! + seconds(c.speech) - overlap(s, c.speech));
       }
@@ -134,7 +112,7 @@ const sources: Array<[string, string[]]> = [
 ];
 console.log('\n| audio | source | length s | VAD mode | "speech" found s (%) | segments |');
 console.log('|---|---|---|---|---|---|');
-for (const [name, f, draws] of channels) {
+for (const [name, f, draws] of NARROWBAND_CHANNELS) {
   for (const [label, files] of sources) {
     const xs: Float32Array[][] = [];
     for (let draw = 0; draw < draws; draw++) {
@@ -149,7 +127,7 @@ for (const [name, f, draws] of channels) {
       let count = 0;
       for (const one of xs) {
         for (const x of one) {
-          const s = await segments(x, m.rate, m.threshold);
+          const s = await segments(vad, x, m.rate, m.threshold);
           found += seconds(s) / draws;
           count += s.length / draws;
         }

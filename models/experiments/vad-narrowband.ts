@@ -11,15 +11,13 @@
  *   npx tsx models/experiments/vad-narrowband.ts
  */
 import { SileroVad, type VadRate } from '@emostream/server/vad/silero';
-import { VadStateMachine } from '@emostream/shared/analysis/vad';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
-import { resampleOffline } from '@emostream/shared/audio/resample';
 import { pinkNoise } from '../src/augment/noise.ts';
 import { Rng } from '../src/augment/rng.ts';
 import { loadCorpora } from '../src/cli/common.ts';
 import { officialSplit } from '../src/corpora/split.ts';
 import { clipKey } from '../src/corpora/types.ts';
-import { applyChannel } from '../src/eval/channel.ts';
+import { NARROWBAND_CHANNELS, narrow, type Seg, seconds, segments } from './vad-modes.ts';
 
 const vad = await SileroVad.load();
 const MODES: Array<{ name: string; rate: VadRate; threshold: number }> = [
@@ -28,43 +26,19 @@ const MODES: Array<{ name: string; rate: VadRate; threshold: number }> = [
   { name: '8 kHz, threshold 0.6', rate: 8000, threshold: 0.6 },
   { name: '8 kHz, threshold 0.7', rate: 8000, threshold: 0.7 },
 ];
-/** Speech segments [start, end) in s found by the VAD state machine (default options but the threshold). */
-async function segments(
-  x: Float32Array,
-  rate: VadRate,
-  positiveThreshold: number,
-): Promise<Array<[number, number]>> {
-  const sm = new VadStateMachine({ positiveThreshold });
-  const out: Array<[number, number]> = [];
-  const take = (evs: ReturnType<VadStateMachine['push']>) => {
-    for (const e of evs) if (e.type === 'speechEnd') out.push([e.startSample / 16000, e.endSample / 16000]);
-  };
-  for (const p of await vad.clipProbabilities(x, rate)) take(sm.push(p));
-  take(sm.flush());
-  return out;
-}
-const seconds = (s: Array<[number, number]>) => s.reduce((a, [s0, s1]) => a + s1 - s0, 0);
 const corpora = await loadCorpora(['../shared/data/ravdess', '../shared/data/emodb'], []);
 const items = officialSplit(corpora.items).test;
-const narrow = async (x: Float32Array) => resampleOffline(await resampleOffline(x, 16000, 8000), 8000, 16000);
-// The telephone channel draws a spectral tilt per clip: three independent draws, pooled.
-const channels: Array<
-  [string, (x: Float32Array, key: string, draw: number) => Promise<Float32Array>, number]
-> = [
-  ['8 kHz', (x) => narrow(x), 1],
-  ['telephone', (x, key, draw) => applyChannel(x, { kind: 'phone' }, key, draw), 3],
-];
 console.log(`${items.length} test clips\n`);
 console.log(
   '| audio | VAD mode | clips with speech | speech s per clip | onset - 16 kHz mode: median (p90 of |diff|) |',
 );
 console.log('|---|---|---|---|---|');
-for (const [name, f, draws] of channels) {
-  const res = new Map(MODES.map((m) => [m.name, [] as Array<Array<[number, number]>>]));
+for (const [name, f, draws] of NARROWBAND_CHANNELS) {
+  const res = new Map(MODES.map((m) => [m.name, [] as Seg[][]]));
   for (let draw = 0; draw < draws; draw++) {
     for (const item of items) {
       const x = await f((await decodeAudioFile(item.path)).samples, clipKey(item), draw);
-      for (const m of MODES) res.get(m.name)!.push(await segments(x, m.rate, m.threshold));
+      for (const m of MODES) res.get(m.name)!.push(await segments(vad, x, m.rate, m.threshold));
     }
   }
   const base = res.get('16 kHz')!;
@@ -108,7 +82,7 @@ const noises: Array<[string, Float32Array]> = [
 for (const [name, x] of noises) {
   const y = await narrow(x);
   for (const m of MODES) {
-    const s = await segments(y, m.rate, m.threshold);
+    const s = await segments(vad, y, m.rate, m.threshold);
     console.log(
       `${name}, 8 kHz audio, ${m.name} mode: ${s.length} segments, ${seconds(s).toFixed(1)} s of "speech" in 60 s`,
     );

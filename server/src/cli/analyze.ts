@@ -9,7 +9,7 @@
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
-import { type Bandwidth, bandwidthOfRate } from '@emostream/shared/analysis/vad';
+import { type Bandwidth, resolveBandwidth } from '@emostream/shared/analysis/vad';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { progress } from '@emostream/shared/cli/progress';
 import {
@@ -89,8 +89,7 @@ const program = new Command()
     for (const path of files) {
       try {
         const audio = await decodeAudioFile(path);
-        const bandwidth: Bandwidth =
-          opts.bandwidth === 'auto' ? bandwidthOfRate(audio.original.sampleRate) : opts.bandwidth;
+        const bandwidth = resolveBandwidth(opts.bandwidth, audio.original.sampleRate);
         const r = await analyzeSamples(audio.samples, pkg, {
           vad,
           session: opts.session ? session : undefined,

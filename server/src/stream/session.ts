@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { bandwidthOfRate } from '@emostream/shared/analysis/vad';
+import { resolveBandwidth } from '@emostream/shared/analysis/vad';
 import { bytesPerSample } from '@emostream/shared/audio/pcm';
 import { ERROR_CODES, type ErrorCode, isErrorCode } from '@emostream/shared/protocol/codes';
 import type {
@@ -276,10 +276,7 @@ export class StreamSession {
           : { method: 'none' },
       hopMs: m.options?.hopMs ?? pkg.config.window.hopFrames * 10,
       earlyMs: m.options?.earlyMs ?? 0,
-      bandwidth:
-        m.options?.bandwidth === undefined || m.options.bandwidth === 'auto'
-          ? bandwidthOfRate(m.sampleRate)
-          : m.options.bandwidth,
+      bandwidth: resolveBandwidth(m.options?.bandwidth, m.sampleRate),
     };
     const windowMs = pkg.config.window.windowFrames * 10;
     if (options.earlyMs >= windowMs) {

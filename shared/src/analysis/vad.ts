@@ -55,6 +55,11 @@ export function bandwidthOfRate(inputRate: number): Bandwidth {
   return inputRate > 8000 ? 'wideband' : 'narrowband';
 }
 
+/** The band asked for (`start.options.bandwidth`, `--bandwidth`), with `auto` or none read from the rate. */
+export function resolveBandwidth(asked: Bandwidth | 'auto' | undefined, inputRate: number): Bandwidth {
+  return asked === undefined || asked === 'auto' ? bandwidthOfRate(inputRate) : asked;
+}
+
 /**
  * Which of Silero's modes a stream's VAD runs, and the options that go with it. Silero's 16 kHz mode
  * loses much telephone speech once a line has filtered and companded it; its 8 kHz mode finds it
