@@ -18,6 +18,7 @@ describe('parseManifest', () => {
         path: '/corpus/mine/clips/a.wav',
         corpus: 'manifest',
         speaker: 'manifest:alice',
+        within: 'clips/a.wav',
         label: 'happy',
         meta: { manifestLine: 2 },
       },
@@ -32,6 +33,7 @@ describe('parseManifest', () => {
         path: '/corpus/up/c.ogg',
         corpus: 'manifest',
         speaker: 'manifest:alice',
+        within: '../up/c.ogg',
         label: 'calm',
         meta: { manifestLine: 4 },
       },
@@ -46,6 +48,7 @@ describe('parseManifest', () => {
       path: '/corpus/mine/takes/one, two "final".wav',
       corpus: 'manifest',
       speaker: 'manifest:Smith, J.',
+      within: 'takes/one, two "final".wav',
       label: 'angry',
       meta: { gender: 'f', manifestLine: 2 },
     });

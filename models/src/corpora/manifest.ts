@@ -3,7 +3,7 @@
  * columns are kept as metadata), paths relative to the manifest's folder, labels canonical names.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parseCsv } from './csv.ts';
 import { CANONICAL_LABELS, isCanonicalLabel } from './labels.ts';
 import {
@@ -11,6 +11,7 @@ import {
   type CorpusItem,
   type CorpusScan,
   isAudioPath,
+  pathWithin,
   type RejectedFile,
 } from './types.ts';
 
@@ -92,7 +93,15 @@ export function parseManifest(text: string, manifestPath: string): Omit<CorpusSc
         if (k !== pathAt && k !== labelAt && k !== speakerAt) meta[c] = fields[k] ?? '';
       });
       meta[LINE_KEY] = line;
-      items.push({ path, corpus: 'manifest', speaker: `manifest:${speaker}`, label, meta });
+      items.push({
+        path,
+        corpus: 'manifest',
+        speaker: `manifest:${speaker}`,
+        // A relative path moves with the manifest; an absolute one names a fixed place.
+        ...(isAbsolute(rawPath) ? {} : { within: pathWithin(baseDir, path) }),
+        label,
+        meta,
+      });
     }
   }
   return { items, rejected };

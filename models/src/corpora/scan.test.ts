@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { countByClass, labelSets } from './labels.ts';
-import { detectCorpus, listAudioFiles, scanCorpus } from './scan.ts';
+import { detectCorpus, listAudioFiles, parseCorpusFiles, scanCorpus } from './scan.ts';
 import { DATA_DIR, EMODB_DIR, RAVDESS_DIR } from './test-data.ts';
-import type { CorpusItem } from './types.ts';
+import { AUGMENT_KEY_NAMESPACE, augmentKey, type CorpusItem } from './types.ts';
 
 const countBy = (items: CorpusItem[], key: (i: CorpusItem) => string) => {
   const counts: Record<string, number> = {};
@@ -207,6 +207,22 @@ describe('scanCorpus on synthetic folders', () => {
     await symlink(dir, join(dir, 'real', 'loop'));
     const files = await listAudioFiles(dir);
     expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['linked/03-01-01-01-01-01-01.wav']);
+  });
+
+  it('keys augmentation by corpus and path inside the corpus folder, wherever the folder sits', async () => {
+    const files = ['Actor_01/03-01-05-02-01-01-01.wav', 'Actor_02/03-01-01-01-01-01-02.wav'];
+    const [a, b] = [await folderWith(files), await folderWith(files)];
+    const [left, right] = [(await scanCorpus(a)).items, (await scanCorpus(b)).items];
+    expect(left.map((i) => i.within)).toEqual(files);
+    expect(left.map(augmentKey)).toEqual(right.map(augmentKey));
+    expect(left.map((i) => i.path)).not.toEqual(right.map((i) => i.path));
+    // The shipped default was trained with the corpora at /work/shared/data/<corpus>: its seeds were
+    // those absolute paths, and the key spells them whatever the folder is called or where it is.
+    expect(augmentKey(left[0]!)).toBe(`${AUGMENT_KEY_NAMESPACE}/ravdess/${files[0]}`);
+    // Items parsed from bare paths have no folder to be relative to and keep the absolute path.
+    const [bare] = parseCorpusFiles([join(a, files[0]!)], 'ravdess').items;
+    expect(bare!.within).toBeUndefined();
+    expect(augmentKey(bare!)).toBe(join(a, files[0]!));
   });
 
   it('does not let AppleDouble twins outvote the corpus', () => {

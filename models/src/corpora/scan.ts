@@ -16,6 +16,7 @@ import {
   type CorpusParser,
   type CorpusScan,
   isAudioPath,
+  pathWithin,
   type RejectedFile,
 } from './types.ts';
 
@@ -118,6 +119,7 @@ export function detectCorpus(paths: readonly string[], where = 'the given files'
 export function parseCorpusFiles(
   paths: readonly string[],
   corpus: FileNameCorpus,
+  root?: string,
 ): { items: CorpusItem[]; rejected: RejectedFile[] } {
   const parser = corpusParsers[corpus];
   const items: CorpusItem[] = [];
@@ -143,7 +145,8 @@ export function parseCorpusFiles(
       continue;
     }
     firstCopy.set(key, path);
-    items.push({ path, corpus, speaker: parsed.speaker, label: parsed.label, meta: parsed.meta });
+    const within = root === undefined ? {} : { within: pathWithin(resolve(root), path) };
+    items.push({ path, corpus, speaker: parsed.speaker, ...within, label: parsed.label, meta: parsed.meta });
   }
   return { items, rejected };
 }
@@ -178,5 +181,5 @@ export async function scanCorpus(dir: string, opts: ScanOptions = {}): Promise<C
     throw new Error(`no audio files (${AUDIO_EXTENSIONS.join(' ')}) under ${root}`);
   }
   const corpus = opts.corpus ?? detectCorpus(paths, root);
-  return { corpus, ...parseCorpusFiles(paths, corpus) };
+  return { corpus, ...parseCorpusFiles(paths, corpus, root) };
 }

@@ -1,7 +1,7 @@
 /**
  * The shape every corpus loader produces, and the file-name plumbing the parsers share.
  */
-import { basename, dirname, extname } from 'node:path';
+import { basename, dirname, extname, relative, sep } from 'node:path';
 import type { CanonicalLabel } from './labels.ts';
 
 /** Corpora with a known file-name convention, plus user CSV manifests. */
@@ -19,6 +19,13 @@ export interface CorpusItem {
    * speakers of different corpora never collide in a split.
    */
   speaker: string;
+  /**
+   * The file's path inside the folder it was loaded from (the scanned corpus folder, or the
+   * manifest's folder), with '/' separators; absent when the items were parsed from bare paths.
+   * Seeds each clip's training augmentation (see `augmentKey`), so that does not depend on where
+   * the corpus sits either.
+   */
+  within?: string;
   /** The annotated emotion, translated to the shared vocabulary. */
   label: CanonicalLabel;
   /**
@@ -37,6 +44,28 @@ export interface CorpusItem {
  */
 export function clipKey(item: Pick<CorpusItem, 'speaker' | 'path'>): string {
   return `${item.speaker}/${basename(item.path)}`;
+}
+
+/**
+ * The folder under which the shipped default's corpora sat when it was trained. Augmentation seeds
+ * were then hashed from absolute paths; `augmentKey` rebuilds those same strings from the corpus
+ * name and the path inside the corpus folder, so the recipe gives the same augmented audio, and so
+ * the same model, wherever the corpora are. It is a namespace, not a path that is read.
+ */
+export const AUGMENT_KEY_NAMESPACE = '/work/shared/data';
+
+/**
+ * The string that seeds one clip's training augmentation: `<namespace>/<corpus>/<path inside the
+ * corpus folder>` (for the default's corpora, the absolute path they were trained from), or the
+ * absolute path for items without `within`.
+ */
+export function augmentKey(item: Pick<CorpusItem, 'corpus' | 'path' | 'within'>): string {
+  return item.within === undefined ? item.path : `${AUGMENT_KEY_NAMESPACE}/${item.corpus}/${item.within}`;
+}
+
+/** `path` relative to `root`, with '/' separators on every platform. */
+export function pathWithin(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
 }
 
 /** A file (or manifest row) that was not turned into an item, and why. */

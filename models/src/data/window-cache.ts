@@ -15,7 +15,7 @@ import { type AnalyzerConfig, StreamAnalyzer } from '@emostream/server/core/stre
 import type { SileroVad } from '@emostream/server/vad/silero';
 import type { WindowSpan } from '@emostream/shared/analysis/window-stats';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
-import type { CorpusItem } from '../corpora/types.ts';
+import { augmentKey, type CorpusItem } from '../corpora/types.ts';
 import { progress } from '../util/progress.ts';
 
 /** A deterministic waveform transform applied before analysis (the identity for clean audio). */
@@ -77,9 +77,12 @@ export function windowSpan(cache: WindowCache, w: number): WindowSpan {
   };
 }
 
-/** Seed of one clip's transform: stable across runs and independent of the clip order. */
-export function clipSeed(seed: number, path: string, variant: string): number {
-  return createHash('sha256').update(`${seed}:${variant}:${path}`).digest().readUInt32LE(0);
+/**
+ * Seed of one clip's transform: stable across runs, independent of the clip order and, through
+ * `augmentKey`, of where the corpus sits.
+ */
+export function clipSeed(seed: number, key: string, variant: string): number {
+  return createHash('sha256').update(`${seed}:${variant}:${key}`).digest().readUInt32LE(0);
 }
 
 const contentHashes = new Map<string, { size: number; mtimeMs: number; hash: string }>();
@@ -138,7 +141,7 @@ export async function buildWindowCache(items: readonly CorpusItem[], o: CacheOpt
   for (const item of items) {
     const decoded = await decodeAudioFile(item.path);
     const x = o.variant.transform
-      ? await o.variant.transform(decoded.samples, clipSeed(o.seed, item.path, o.variant.id))
+      ? await o.variant.transform(decoded.samples, clipSeed(o.seed, augmentKey(item), o.variant.id))
       : decoded.samples;
     const state = o.vad.newState();
     const analyzer = new StreamAnalyzer(
