@@ -51,9 +51,9 @@ const program = new Command()
   .addOption(
     new Option(
       '--bandwidth <band>',
-      "the band the clips are analysed as, as a stream's options.bandwidth: narrowband runs the VAD in Silero's 8 kHz mode; auto = narrowband for the phone channel and for files at 8 kHz or less",
+      "the band the clips are analysed as, as a stream's options.bandwidth: narrowband runs the VAD in Silero's 8 kHz mode; auto = narrowband for the phone channel and for files at 8 kHz or less, otherwise found from the audio as a 16 kHz stream finds it; detect = always start wideband and find the band from the audio (a call bridged into a 16 kHz stream)",
     )
-      .choices(['auto', 'narrowband', 'wideband'])
+      .choices(['auto', 'narrowband', 'wideband', 'detect'])
       .default('auto'),
   )
   .option(

@@ -48,6 +48,11 @@ export interface EvaluationResult extends Metrics {
   skippedLabels: Record<string, number>;
   /** Scored clips in which no speech was found (scored as a uniform, i.e. wrong-ish, guess). */
   noSpeech: number;
+  /**
+   * Clip analyses (clips x draws) in which band detection ran, by its decision (`undecided`: too little
+   * sound to decide; the clip stays wideband).
+   */
+  bandDetected: { narrowband: number; wideband: number; undecided: number };
   byCorpus: Record<string, Metrics>;
   /**
    * Per speaker: clips, UA, accuracy and mean confidence. Calibration moves between speakers (one
@@ -66,9 +71,12 @@ export interface EvaluateOptions {
   channel?: Channel;
   /**
    * The band the clips are analysed as (which VAD mode): by default the channel's
-   * (`channelBandwidth`: narrowband for the telephone line and for files at 8 kHz or less).
+   * (`channelBandwidth`: narrowband for the telephone line and for files at 8 kHz or less), and when
+   * that is wideband, found from the audio as a 16 kHz stream with `bandwidth: "auto"` finds it.
+   * `detect`: always start wideband and find the band from the audio, as for a telephone call bridged
+   * into a 16 kHz stream.
    */
-  bandwidth?: Bandwidth;
+  bandwidth?: Bandwidth | 'detect';
   /**
    * Independent draws of a random channel per clip (default 1): each draw is a full pass over every
    * speaker's session, and the metrics pool the passes' predictions (one draw of noise or of a
@@ -116,6 +124,7 @@ export async function evaluateModel(
   const draws = o.channel && isRandomChannel(o.channel) ? Math.max(1, o.draws ?? 1) : 1;
   const bar = progress('evaluate', scored.length * draws, { quiet: o.quiet });
   const predictions: ClipPrediction[] = [];
+  const bandDetected = { narrowband: 0, wideband: 0, undecided: 0 };
   const truth: number[] = [];
   const probs: number[][] = [];
   for (let draw = 0; draw < draws; draw++) {
@@ -126,12 +135,20 @@ export async function evaluateModel(
         const samples = o.channel
           ? await applyChannel(audio.samples, o.channel, clipKey(item), draw)
           : audio.samples;
+        const bandwidth =
+          o.bandwidth === 'detect'
+            ? 'wideband'
+            : (o.bandwidth ?? channelBandwidth(o.channel, audio.original.sampleRate));
+        const detectBandwidth =
+          o.bandwidth === 'detect' || (o.bandwidth === undefined && bandwidth === 'wideband');
         const r = await analyzeSamples(samples, pkg, {
           vad: o.vad,
           session: o.adapt === 'session' ? session : undefined,
-          bandwidth: o.bandwidth ?? channelBandwidth(o.channel, audio.original.sampleRate),
+          bandwidth,
+          detectBandwidth,
         });
         session = r.session;
+        if (detectBandwidth) bandDetected[r.band?.bandwidth ?? 'undecided']++;
         const p = r.clip ? r.clip.probs : meanProbs([new Array(classes.length).fill(1 / classes.length)]);
         let best = 0;
         for (let j = 1; j < p.length; j++) if (p[j]! > p[best]!) best = j;
@@ -195,6 +212,7 @@ export async function evaluateModel(
     skipped: items.length - scored.length,
     skippedLabels,
     noSpeech: predictions.filter((p) => p.noSpeech).length,
+    bandDetected,
     byCorpus,
     bySpeaker,
     predictions,

@@ -25,6 +25,15 @@ function metricRows(name: string, m: Metrics): string {
   return `| ${name} | ${m.n} | ${m.ua.toFixed(3)} | ${ci} | ${bySpeaker} | ${m.wa.toFixed(3)} | ${m.macroF1.toFixed(3)} | ${m.ece.toFixed(3)} | ${floor} |`;
 }
 
+/** How band detection decided, when it found any clip to be telephone audio. */
+function bandLine(r: EvaluationResult): string[] {
+  const b = r.bandDetected;
+  if (b === undefined || b.narrowband === 0) return [];
+  return [
+    `band detected from the audio: narrowband ${b.narrowband}, wideband ${b.wideband}, undecided ${b.undecided} (narrowband switches the VAD to its 8 kHz mode)`,
+  ];
+}
+
 /** The console summary: overall and per-corpus metrics and per-class recall. */
 export function formatTable(r: EvaluationResult, ctx: { split: string; sources: string[] }): string {
   const lines = [
@@ -32,6 +41,7 @@ export function formatTable(r: EvaluationResult, ctx: { split: string; sources: 
     r.draws > 1
       ? `clips scored ${r.n / r.draws} x ${r.draws} draws = ${r.n}, skipped (label not in model) ${r.skipped}, no speech found ${r.noSpeech} of the ${r.n}`
       : `clips scored ${r.n}, skipped (label not in model) ${r.skipped}, no speech found ${r.noSpeech}`,
+    ...bandLine(r),
     '',
     '| set | clips | UA | UA 95% CI | by speaker (speakers) | WA | macro-F1 | ECE | ECE if calibrated |',
     '|---|---|---|---|---|---|---|---|---|',

@@ -5,7 +5,7 @@
  * call would.
  */
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
-import { type Bandwidth, type VadEvent, vadModeFor } from '@emostream/shared/analysis/vad';
+import { type Bandwidth, type VadEvent, type VadMode, vadModeFor } from '@emostream/shared/analysis/vad';
 import type { FeatureWindow } from '@emostream/shared/analysis/windower';
 import {
   calibratedProbs,
@@ -16,7 +16,7 @@ import {
 } from '@emostream/shared/model/postprocess';
 import { type ModelPackage, modelInput } from '../engine/model-package.ts';
 import type { SileroVad } from '../vad/silero.ts';
-import { StreamAnalyzer } from './stream-analyzer.ts';
+import { type BandDecision, bandSwitch, StreamAnalyzer } from './stream-analyzer.ts';
 
 export interface WindowResult extends EmotionScores {
   index: number;
@@ -35,6 +35,8 @@ export interface ClipResult {
   clip: EmotionScores | null;
   /** Normaliser state after the clip (pass it to the speaker's next clip). */
   session: NormalizerState;
+  /** The band detection's decision, when it ran and decided. */
+  band?: BandDecision;
 }
 
 export interface ClipOptions {
@@ -53,6 +55,11 @@ export interface ClipOptions {
    * as a narrowband stream does (`vadModeFor`; `bandwidthOfRate` gives a file's from its rate).
    */
   bandwidth?: Bandwidth;
+  /**
+   * With a wideband start, find out from the audio whether it is telephone audio and switch the VAD
+   * to the 8 kHz mode if so, as a stream with `bandwidth: "auto"` above 8 kHz does (`BandSwitch`).
+   */
+  detectBandwidth?: boolean;
 }
 
 /** Analyses 16 kHz mono samples. */
@@ -61,18 +68,22 @@ export async function analyzeSamples(
   pkg: ModelPackage,
   o: ClipOptions,
 ): Promise<ClipResult> {
-  const state = o.vad.newState();
   const mode = vadModeFor(o.bandwidth ?? 'wideband', pkg.analyzer.vad);
   const analyzerConfig = {
     ...pkg.analyzer,
     vad: mode.options,
     ...(o.earlyMs ? { window: { ...pkg.analyzer.window, earlyFrames: Math.round(o.earlyMs / 10) } } : {}),
   };
-  const analyzer = new StreamAnalyzer(
-    analyzerConfig,
-    async (f) => (await o.vad.run([f], [state], mode.rate))[0]!,
-    { session: o.session },
-  );
+  const vadFor = (rate: VadMode['rate']) => {
+    const state = o.vad.newState();
+    return async (f: Float32Array) => (await o.vad.run([f], [state], rate))[0]!;
+  };
+  const detect = o.detectBandwidth === true && mode.rate === 16000;
+  const analyzer = new StreamAnalyzer(analyzerConfig, vadFor(mode.rate), {
+    session: o.session,
+    ...(detect ? { bandSwitch: bandSwitch(pkg.analyzer.vad, vadFor) } : {}),
+  });
+  let band: BandDecision | undefined;
   const chunk = o.chunkSamples ?? 320;
   const windows: FeatureWindow[] = [];
   const vad: VadEvent[] = [];
@@ -80,6 +91,7 @@ export async function analyzeSamples(
     const r = await analyzer.push(samples.subarray(pos, Math.min(samples.length, pos + chunk)));
     windows.push(...r.windows);
     vad.push(...r.vad);
+    band ??= r.band;
   }
   const r = await analyzer.end();
   windows.push(...r.windows);
@@ -119,5 +131,6 @@ export async function analyzeSamples(
     vad,
     clip,
     session: analyzer.normalizer?.snapshot() ?? { frames: 0, sum: [], sumSq: [] },
+    ...(band ? { band } : {}),
   };
 }

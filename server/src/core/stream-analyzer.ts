@@ -13,12 +13,21 @@
  * const rest = await a.end();
  */
 
+import { BandDetector } from '@emostream/shared/analysis/band';
 import {
   type NormalizerOptions,
   type NormalizerState,
   StreamNormalizer,
 } from '@emostream/shared/analysis/normalizer';
-import { type VadEvent, type VadOptions, VadStateMachine } from '@emostream/shared/analysis/vad';
+import {
+  type Bandwidth,
+  resolveVadOptions,
+  type VadEvent,
+  type VadMode,
+  type VadOptions,
+  VadStateMachine,
+  vadModeFor,
+} from '@emostream/shared/analysis/vad';
 import { type FeatureWindow, Windower, type WindowerOptions } from '@emostream/shared/analysis/windower';
 import { FeatureExtractor } from '@emostream/shared/features/extractor';
 import type { FeatureOptions } from '@emostream/shared/features/options';
@@ -35,9 +44,51 @@ export interface AnalyzerConfig {
 /** A speech probability for one VAD frame of this stream (the function keeps the stream's state). */
 export type VadFunction = (frame: Float32Array) => Promise<number>;
 
+/**
+ * Band detection for a stream that arrives wideband but may carry telephone audio (`bandwidth: "auto"`
+ * above 8 kHz): the detector reads each VAD frame until it decides, and a `narrowband` decision
+ * switches the VAD to `narrowband()`'s from that frame on (Silero's 8 kHz mode, a fresh state, its
+ * thresholds). A segment in progress goes on; only the frame probabilities change source.
+ */
+export interface BandSwitch {
+  detector: BandDetector;
+  narrowband: () => {
+    vad: VadFunction;
+    thresholds: Pick<VadOptions, 'positiveThreshold' | 'negativeThreshold'>;
+  };
+}
+
+/**
+ * The band switch of a stream whose band is detected: the narrowband VAD is `vadFor(8000)` with
+ * `vadModeFor`'s thresholds on the model's VAD options.
+ */
+export function bandSwitch(
+  base: Partial<VadOptions>,
+  vadFor: (rate: VadMode['rate']) => VadFunction,
+  detector: BandDetector = new BandDetector(),
+): BandSwitch {
+  const mode = vadModeFor('narrowband', base);
+  const { positiveThreshold, negativeThreshold } = resolveVadOptions(mode.options);
+  return {
+    detector,
+    narrowband: () => ({ vad: vadFor(mode.rate), thresholds: { positiveThreshold, negativeThreshold } }),
+  };
+}
+
+/** The band detection's decision (once per stream). */
+export interface BandDecision {
+  bandwidth: Bandwidth;
+  /** Stream position (16 kHz samples) at the end of the frame that decided it. */
+  atSample: number;
+  /** Upper band (4.3-7.6 kHz) relative to the speech band (0.3-3.4 kHz) over the loud blocks, dB. */
+  upperBandDb: number;
+}
+
 export interface AnalyzerOutput {
   windows: FeatureWindow[];
   vad: VadEvent[];
+  /** Set by the push whose audio decided the stream's band (`BandSwitch`). */
+  band?: BandDecision;
 }
 
 export class StreamAnalyzer {
@@ -50,11 +101,14 @@ export class StreamAnalyzer {
   private samples = 0;
   private ended = false;
 
+  private bandSwitch: BandSwitch | undefined;
+
   constructor(
     config: AnalyzerConfig,
-    private readonly vad: VadFunction,
-    options: { raw?: boolean; session?: NormalizerState } = {},
+    private vad: VadFunction,
+    options: { raw?: boolean; session?: NormalizerState; bandSwitch?: BandSwitch } = {},
   ) {
+    this.bandSwitch = options.bandSwitch;
     this.features = new FeatureExtractor(config.features);
     if (this.features.options.sampleRate !== 16000)
       throw new TypeError('analyzer: features must be at 16 kHz');
@@ -96,6 +150,7 @@ export class StreamAnalyzer {
       this.samples += take;
       if (this.vadFill === n) {
         this.vadFill = 0;
+        if (this.bandSwitch) out.band = this.detectBand(this.bandSwitch);
         const p = await this.vad(this.vadFrame);
         const events = this.vadMachine.push(p);
         out.vad.push(...events);
@@ -103,6 +158,19 @@ export class StreamAnalyzer {
       }
     }
     return out;
+  }
+
+  /** Feeds the band detector the current VAD frame; on its decision, switches the VAD if narrowband. */
+  private detectBand(b: BandSwitch): BandDecision | undefined {
+    const band = b.detector.push(this.vadFrame);
+    if (band === undefined) return undefined;
+    this.bandSwitch = undefined;
+    if (band === 'narrowband') {
+      const next = b.narrowband();
+      this.vad = next.vad;
+      this.vadMachine.setThresholds(next.thresholds);
+    }
+    return { bandwidth: band, atSample: this.samples, upperBandDb: b.detector.upperBandDb };
   }
 
   /**

@@ -25,7 +25,7 @@ export function inferWindows(
   signal?: AbortSignal,
 ): OperatorFunction<AnalysisItem, InferenceItem> {
   return mergeMap((a: AnalysisItem) => {
-    if (a.kind === 'vad') return of(a);
+    if (a.kind !== 'window') return of(a);
     const data = new Float32Array(inputSize);
     buildInput(a.window, data, 0);
     return from(

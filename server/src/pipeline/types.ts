@@ -6,6 +6,7 @@
 import type { VadEvent } from '@emostream/shared/analysis/vad';
 import type { FeatureWindow } from '@emostream/shared/analysis/windower';
 import type { ShedReason } from '../batcher/micro-batcher.ts';
+import type { BandDecision } from '../core/stream-analyzer.ts';
 
 /** One binary WebSocket message as received. */
 export interface IngestMessage {
@@ -30,11 +31,14 @@ export interface WindowItem {
   receivedAt: number;
 }
 
-export type AnalysisItem = { kind: 'vad'; event: VadEvent } | WindowItem;
+/** What the analysis reports besides windows, passed through the later stages as it is. */
+export type NoticeItem = { kind: 'vad'; event: VadEvent } | { kind: 'band'; decision: BandDecision };
+
+export type AnalysisItem = NoticeItem | WindowItem;
 
 /** A window's logits, or why it has none. */
 export type InferenceItem =
-  | { kind: 'vad'; event: VadEvent }
+  | NoticeItem
   | { kind: 'logits'; item: WindowItem; logits: Float32Array }
   | { kind: 'shed'; item: WindowItem; reason: ShedReason }
   | { kind: 'failed'; item: WindowItem; message: string };

@@ -8,6 +8,7 @@
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
 import { vadModeFor } from '@emostream/shared/analysis/vad';
 import type {
+  BandwidthEvent,
   EmotionEvent,
   OverloadedEvent,
   ResolvedStreamOptions,
@@ -15,7 +16,7 @@ import type {
 } from '@emostream/shared/protocol/messages';
 import { Subject } from 'rxjs';
 import type { MicroBatcher } from '../batcher/micro-batcher.ts';
-import { StreamAnalyzer, type VadFunction } from '../core/stream-analyzer.ts';
+import { bandSwitch, StreamAnalyzer, type VadFunction } from '../core/stream-analyzer.ts';
 import { type ModelPackage, modelInput } from '../engine/model-package.ts';
 import { analyzeStream } from '../pipeline/analyze.ts';
 import { calibrate } from '../pipeline/calibrate.ts';
@@ -27,7 +28,7 @@ import { smoothScores } from '../pipeline/smooth.ts';
 import type { DecidedItem, IngestMessage, StageTimer } from '../pipeline/types.ts';
 import type { VadRate } from '../vad/silero.ts';
 
-export type PipelineEvent = SpeechEvent | EmotionEvent | OverloadedEvent;
+export type PipelineEvent = SpeechEvent | EmotionEvent | OverloadedEvent | BandwidthEvent;
 
 export interface PipelineParams {
   streamId: string;
@@ -75,7 +76,10 @@ export class StreamPipeline {
         earlyFrames: Math.round(options.earlyMs / 10),
       },
     };
-    this.analyzer = new StreamAnalyzer(analyzerConfig, p.vad(vadMode.rate), { session: p.normalizer });
+    this.analyzer = new StreamAnalyzer(analyzerConfig, p.vad(vadMode.rate), {
+      session: p.normalizer,
+      ...(options.bandwidthDetection ? { bandSwitch: bandSwitch(pkg.analyzer.vad, p.vad) } : {}),
+    });
     const { config, engine } = pkg;
     this.done = new Promise<void>((resolve, reject) => {
       this.input
@@ -167,6 +171,16 @@ export class StreamPipeline {
         });
         return;
       }
+      case 'band':
+        p.emit({
+          type: 'bandwidth',
+          streamId: p.streamId,
+          bandwidth: i.decision.bandwidth,
+          detectedMs: this.ms(i.decision.atSample),
+          upperBandDb: Math.round(i.decision.upperBandDb * 10) / 10,
+          emittedAt: now,
+        });
+        return;
       case 'shed': {
         const w = i.item.window;
         p.emit({

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { resolveBandwidth } from '@emostream/shared/analysis/vad';
+import { detectsBandwidth, resolveBandwidth } from '@emostream/shared/analysis/vad';
 import { bytesPerSample } from '@emostream/shared/audio/pcm';
 import { ERROR_CODES, type ErrorCode, isErrorCode } from '@emostream/shared/protocol/codes';
 import type {
@@ -277,6 +277,7 @@ export class StreamSession {
       hopMs: m.options?.hopMs ?? pkg.config.window.hopFrames * 10,
       earlyMs: m.options?.earlyMs ?? 0,
       bandwidth: resolveBandwidth(m.options?.bandwidth, m.sampleRate),
+      bandwidthDetection: detectsBandwidth(m.options?.bandwidth, m.sampleRate),
     };
     const windowMs = pkg.config.window.windowFrames * 10;
     if (options.earlyMs >= windowMs) {
@@ -389,6 +390,14 @@ export class StreamSession {
       ctx.metrics.windows.inc();
       ctx.metrics.eventLatency.observe(Math.max(0, e.emittedAt - e.receivedAt) / 1000);
     } else if (e.type === 'overloaded') ctx.metrics.shed.inc({ reason: e.reason }, e.shed);
+    else if (e.type === 'bandwidth') {
+      // Subscribers and the HTTP API see the band the stream is now analysed as.
+      r.info = { ...r.info, bandwidth: e.bandwidth };
+      ctx.log.info(
+        { streamId: e.streamId, bandwidth: e.bandwidth, upperBandDb: e.upperBandDb },
+        'band detected',
+      );
+    }
     this.send(e);
     ctx.hub.publish(r, e);
     ctx.stageTimer('fanout', performance.now() - t0);

@@ -61,6 +61,15 @@ export function resolveBandwidth(asked: Bandwidth | 'auto' | undefined, inputRat
 }
 
 /**
+ * Whether the band is still to be found from the audio: `auto` (or nothing) at a rate that can carry
+ * wideband audio, where a bridged telephone call would otherwise run the 16 kHz VAD mode
+ * (`BandDetector`). At 8 kHz and below the rate settles it; an explicit band is taken as said.
+ */
+export function detectsBandwidth(asked: Bandwidth | 'auto' | undefined, inputRate: number): boolean {
+  return (asked === undefined || asked === 'auto') && bandwidthOfRate(inputRate) === 'wideband';
+}
+
+/**
  * Which of Silero's modes a stream's VAD runs, and the options that go with it. Silero's 16 kHz mode
  * loses much telephone speech once a line has filtered and companded it; its 8 kHz mode finds it
  * (`models/experiments/vad-narrowband.ts`). The 8 kHz mode fires more readily on loud noise, so it
@@ -133,7 +142,7 @@ export function resolveVadOptions(partial: Partial<VadOptions> = {}): VadOptions
 }
 
 export class VadStateMachine {
-  readonly options: VadOptions;
+  private opts: VadOptions;
   private readonly redemptionFrames: number;
   private readonly padFrames: number;
   private readonly minSpeechFrames: number;
@@ -146,11 +155,25 @@ export class VadStateMachine {
   private redemption = 0;
 
   constructor(options: Partial<VadOptions> = {}) {
-    this.options = resolveVadOptions(options);
+    this.opts = resolveVadOptions(options);
     const frameMs = (this.options.frameSamples * 1000) / this.options.sampleRate;
     this.redemptionFrames = Math.max(1, Math.round(this.options.redemptionMs / frameMs));
     this.padFrames = Math.round(this.options.preSpeechPadMs / frameMs);
     this.minSpeechFrames = Math.max(1, Math.round(this.options.minSpeechMs / frameMs));
+  }
+
+  /** The options in effect. */
+  get options(): VadOptions {
+    return this.opts;
+  }
+
+  /**
+   * Changes the speech thresholds from the next frame on (a stream switched to another VAD mode,
+   * `vadModeFor`); a segment in progress goes on under the new ones. Frame size, timing and padding
+   * stay. Invalid thresholds throw a `TypeError` and change nothing.
+   */
+  setThresholds(t: Pick<VadOptions, 'positiveThreshold' | 'negativeThreshold'>): void {
+    this.opts = resolveVadOptions({ ...this.opts, ...t });
   }
 
   /** Frames pushed so far. */

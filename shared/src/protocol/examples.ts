@@ -5,6 +5,7 @@
  * shapes.
  */
 import type {
+  BandwidthEvent,
   EmotionEvent,
   ErrorEvent,
   OverloadedEvent,
@@ -65,6 +66,7 @@ export const exampleReady: ReadyEvent = {
     hopMs: 1000,
     earlyMs: 0,
     bandwidth: 'narrowband',
+    bandwidthDetection: false,
   },
   limits: { ...DEFAULT_LIMITS },
   resumed: false,
@@ -126,6 +128,19 @@ export const exampleOverloaded: OverloadedEvent = {
   startMs: 4152,
   endMs: 7152,
   emittedAt: t0 + 7300,
+};
+
+/**
+ * Another stream: a telephone call bridged into a 16 kHz stream, whose band `auto` found from the
+ * audio (the example stream above is an 8 kHz call, narrowband from the start).
+ */
+export const exampleBandwidth: BandwidthEvent = {
+  type: 'bandwidth',
+  streamId: 'bridge-5c21',
+  bandwidth: 'narrowband',
+  detectedMs: 1728,
+  upperBandDb: -114.3,
+  emittedAt: t0 + 1790,
 };
 
 export const exampleSummary: SummaryEvent = {
@@ -201,6 +216,7 @@ export const SERVER_EXAMPLES = [
   exampleSpeechEnd,
   exampleEmotion,
   exampleOverloaded,
+  exampleBandwidth,
   exampleSummary,
   exampleError,
   examplePong,
@@ -212,5 +228,6 @@ export const SUBSCRIBER_EXAMPLES = [
   exampleSpeechStart,
   exampleEmotion,
   exampleOverloaded,
+  exampleBandwidth,
   exampleTimeline,
 ] as const;

@@ -121,10 +121,12 @@ export interface StreamOptions {
   /**
    * What band the audio carries: `narrowband` (telephone audio, up to 4 kHz) runs the voice activity
    * detector in Silero's 8 kHz mode, which finds speech on telephone lines that the 16 kHz mode
-   * misses; `wideband` runs the 16 kHz mode. Default `auto`: narrowband for 8 kHz streams, wideband
-   * otherwise. Say `narrowband` for telephone audio sent at a higher rate (a call bridged into a
-   * 16 kHz or 48 kHz stream); say `wideband` for an 8 kHz stream that mostly carries music (on
-   * telephone-line music the 8 kHz mode finds more false speech).
+   * misses; `wideband` runs the 16 kHz mode. Default `auto`: narrowband for 8 kHz streams; at higher
+   * rates the stream starts wideband and the server finds the band from its first half second or so
+   * of sound (a call bridged into a 16 or 48 kHz stream carries nothing above 4 kHz), switching to
+   * narrowband if so and saying so in a `bandwidth` event. Say `narrowband` or `wideband` to skip the
+   * detection; say `wideband` for an 8 kHz stream that mostly carries music (on telephone-line music
+   * the 8 kHz mode finds more false speech).
    */
   bandwidth?: 'auto' | 'narrowband' | 'wideband';
 }
@@ -197,8 +199,13 @@ export interface ResolvedStreamOptions {
   hopMs: number;
   /** 0 when the stream has no early windows. */
   earlyMs: number;
-  /** The band the stream is analysed as (`auto` resolved from the sample rate). */
+  /** The band the stream starts analysed as (`auto` resolved from the sample rate). */
   bandwidth: 'narrowband' | 'wideband';
+  /**
+   * True when the band is found from the audio (`auto` above 8 kHz): a `bandwidth` event follows once
+   * it is decided, and a `narrowband` decision switches the VAD from then on.
+   */
+  bandwidthDetection: boolean;
 }
 
 /** The stream is open: audio may flow. Carries everything the client needs to send and interpret it. */
@@ -292,6 +299,29 @@ export interface OverloadedEvent {
   emittedAt: number;
 }
 
+/**
+ * The band found from the audio of a stream with `ready.options.bandwidthDetection`, sent once, when
+ * decided (after about half a second of sound; never for a stream too quiet or short to decide).
+ */
+export interface BandwidthEvent {
+  type: 'bandwidth';
+  streamId: string;
+  /**
+   * `narrowband`: telephone audio; the VAD runs Silero's 8 kHz mode from `detectedMs` on (a segment in
+   * progress goes on). `wideband`: nothing changes.
+   */
+  bandwidth: 'narrowband' | 'wideband';
+  /** Stream time at which the band was decided, in ms. */
+  detectedMs: number;
+  /**
+   * Energy of the 4.3-7.6 kHz band relative to the 0.3-3.4 kHz band over the loud audio heard, in dB:
+   * narrowband below -50 (speech recorded at 16 kHz: about -30 to -5; a telephone call: -60 or lower,
+   * the floor set by 16-bit rounding noise).
+   */
+  upperBandDb: number;
+  emittedAt: number;
+}
+
 /** Time and windows attributed to one label. */
 export interface EmotionTotal {
   /** Stream time attributed to the label, in ms (see `SummaryEvent.emotions`). */
@@ -369,6 +399,7 @@ export type ServerEvent =
   | SpeechEvent
   | EmotionEvent
   | OverloadedEvent
+  | BandwidthEvent
   | SummaryEvent
   | ErrorEvent
   | PongEvent;
@@ -378,6 +409,7 @@ export const SERVER_EVENT_TYPES = [
   'speech',
   'emotion',
   'overloaded',
+  'bandwidth',
   'summary',
   'error',
   'pong',

@@ -211,6 +211,7 @@ const resolvedOptionsSchema = z.looseObject({
   hopMs: z.number().positive(),
   earlyMs: z.number().min(0),
   bandwidth: z.enum(['narrowband', 'wideband']),
+  bandwidthDetection: z.boolean(),
 });
 
 export const readyEventSchema = z
@@ -280,6 +281,19 @@ export const overloadedEventSchema = z
   })
   .meta({ id: 'OverloadedEvent', description: 'Windows dropped instead of analysed.' });
 
+export const bandwidthEventSchema = z
+  .looseObject({
+    type: z.literal('bandwidth'),
+    streamId: z.string(),
+    bandwidth: z
+      .enum(['narrowband', 'wideband'])
+      .meta({ description: 'The band found; narrowband switches the VAD to its 8 kHz mode.' }),
+    detectedMs: streamTimeMs('When the band was decided.'),
+    upperBandDb: z.number().meta({ description: '4.3-7.6 kHz energy relative to 0.3-3.4 kHz, dB.' }),
+    emittedAt: wallClock('When the event was sent.'),
+  })
+  .meta({ id: 'BandwidthEvent', description: 'The band found from the audio (bandwidth detection).' });
+
 const emotionTotalSchema = z.looseObject({ ms: z.number().min(0), windows: count('Windows.') });
 
 export const summaryEventSchema = z
@@ -335,6 +349,7 @@ export const serverEventSchema = z
     speechEventSchema,
     emotionEventSchema,
     overloadedEventSchema,
+    bandwidthEventSchema,
     summaryEventSchema,
     errorEventSchema,
     pongEventSchema,
@@ -354,7 +369,9 @@ export const streamInfoSchema = z
     input: inputFormatSchema,
     bandwidth: z
       .enum(['narrowband', 'wideband'])
-      .meta({ description: 'The band the stream is analysed as (ready.options.bandwidth).' }),
+      .meta({
+        description: 'The band the stream is analysed as (ready.options.bandwidth, then as detected).',
+      }),
     resumed: z.boolean(),
     startMs: streamTimeMs("The current connection's first sample."),
   })
@@ -379,7 +396,9 @@ export const timelineEventSchema = z
     streamId: z.string(),
     stream: streamInfoSchema,
     active: z.boolean(),
-    events: z.array(z.union([speechEventSchema, emotionEventSchema, overloadedEventSchema])),
+    events: z.array(
+      z.union([speechEventSchema, emotionEventSchema, overloadedEventSchema, bandwidthEventSchema]),
+    ),
     truncated: z.boolean(),
     summary: summaryEventSchema.nullable(),
   })
@@ -392,6 +411,7 @@ export const subscriberEventSchema = z
     speechEventSchema,
     emotionEventSchema,
     overloadedEventSchema,
+    bandwidthEventSchema,
     timelineEventSchema,
   ])
   .meta({ id: 'SubscriberEvent', description: 'A socket.io event on /v1/events; name = type.' });

@@ -4,6 +4,7 @@
  */
 import type { ErrorCode } from './codes.ts';
 import type {
+  BandwidthEvent,
   EmotionEvent,
   InputFormat,
   ModelInfo,
@@ -22,7 +23,10 @@ export interface StreamInfo {
   startedAt: number;
   model: ModelInfo;
   input: InputFormat;
-  /** The band the stream is analysed as (`ready.options.bandwidth`): `narrowband` for telephone audio. */
+  /**
+   * The band the stream is analysed as: `ready.options.bandwidth` at the start, then the band found
+   * from the audio (`bandwidth` event) when the stream detects it. `narrowband` for telephone audio.
+   */
   bandwidth: 'narrowband' | 'wideband';
   resumed: boolean;
   /** Stream time of the current connection's first sample, in ms. */
@@ -44,7 +48,7 @@ export interface StreamEndEvent {
 }
 
 /** An event kept in a stream's recent timeline. */
-export type TimelineEntry = SpeechEvent | EmotionEvent | OverloadedEvent;
+export type TimelineEntry = SpeechEvent | EmotionEvent | OverloadedEvent | BandwidthEvent;
 
 /** The recent past of one stream, sent on subscribe before its live events (and by the HTTP API). */
 export interface TimelineEvent {
@@ -67,6 +71,7 @@ export type SubscriberEvent =
   | SpeechEvent
   | EmotionEvent
   | OverloadedEvent
+  | BandwidthEvent
   | TimelineEvent;
 /** The names of every subscriber event. */
 export const SUBSCRIBER_EVENT_TYPES = [
@@ -75,6 +80,7 @@ export const SUBSCRIBER_EVENT_TYPES = [
   'speech',
   'emotion',
   'overloaded',
+  'bandwidth',
   'timeline',
 ] as const;
 

@@ -106,6 +106,8 @@ export class SummaryBuilder {
       case 'overloaded':
         this.s.counts.shed += event.shed;
         return 0;
+      case 'bandwidth':
+        return 0;
       case 'emotion': {
         // An early window is provisional: the segment's later windows cover its audio and count.
         if (event.kind === 'early') return 0;

@@ -68,6 +68,7 @@ export interface SubscriberEventMap {
   speech: Extract<SubscriberEvent, { type: 'speech' }>;
   emotion: Extract<SubscriberEvent, { type: 'emotion' }>;
   overloaded: Extract<SubscriberEvent, { type: 'overloaded' }>;
+  bandwidth: Extract<SubscriberEvent, { type: 'bandwidth' }>;
   timeline: Extract<SubscriberEvent, { type: 'timeline' }>;
   invalid: InvalidEventInfo;
   /** The connection dropped (socket.io reconnects by itself). */

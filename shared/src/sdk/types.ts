@@ -2,6 +2,7 @@
  * Types of the stream client's API: connect options, events by name, send results.
  */
 import type {
+  BandwidthEvent,
   EmotionEvent,
   ErrorEvent,
   OverloadedEvent,
@@ -49,6 +50,7 @@ export interface StreamEventMap {
   speech: SpeechEvent;
   emotion: EmotionEvent;
   overloaded: OverloadedEvent;
+  bandwidth: BandwidthEvent;
   summary: SummaryEvent;
   error: ErrorEvent;
   pong: PongEvent;

@@ -132,6 +132,23 @@ describe.runIf(hasData && hasChromium)('dashboard: overview and stream view', ()
     await sdk.done;
     expect(sdk.client.ready.options.bandwidth).toBe('narrowband');
     expect(sdk.events.some((e) => e.type === 'emotion')).toBe(true);
+    // The same call bridged into a 16 kHz stream: the server finds the band from the audio, and the
+    // view says so, with when.
+    await page.goto(`${srv.url}/stream?id=browser-telephone-2`);
+    const bridged = await streamFromSdk(srv.url, await resampleOffline(call8k, 8000, 16000), {
+      streamId: 'browser-telephone-2',
+      metadata: { agent: 'A-44' },
+      speed: 4,
+    });
+    await page
+      .locator('.stream-info', { hasText: 'telephone audio, detected at' })
+      .waitFor({ timeout: 15_000 });
+    await bridged.done;
+    const band = bridged.events.find((e) => e.type === 'bandwidth');
+    expect(band).toMatchObject({ bandwidth: 'narrowband' });
+    await expect(page.locator('.stream-info').textContent()).resolves.toContain(
+      `telephone audio, detected at ${((band as { detectedMs: number }).detectedMs / 1000).toFixed(1)} s (narrowband VAD)`,
+    );
     // A 16 kHz stream's view says nothing of the kind.
     await page.goto(`${srv.url}/stream?id=${ID}`);
     await page.locator('.stream-info').waitFor({ timeout: 15_000 });

@@ -588,7 +588,7 @@ interface Outcomes {
   unsolicited: string[];
 }
 
-const IGNORED = new Set(['speech', 'emotion', 'overloaded']);
+const IGNORED = new Set(['speech', 'emotion', 'overloaded', 'bandwidth']);
 
 function run(url: string, p: Plan, timeoutMs = 15_000): Promise<Outcomes> {
   return new Promise((resolve, reject) => {

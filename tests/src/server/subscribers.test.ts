@@ -13,6 +13,7 @@ import type {
   SubscriberEvent,
   TimelineEvent,
 } from '@emostream/shared/protocol/messages';
+import { SUBSCRIBER_EVENT_TYPES } from '@emostream/shared/protocol/messages';
 import { EmotionStreamClient, subscribeEvents } from '@emostream/shared/sdk/index';
 import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus';
 import { io } from 'socket.io-client';
@@ -24,8 +25,7 @@ const ioFn = io as unknown as Parameters<typeof subscribeEvents>[1]['io'];
 
 function collect(sub: ReturnType<typeof subscribeEvents>): SubscriberEvent[] {
   const got: SubscriberEvent[] = [];
-  for (const t of ['stream.start', 'stream.end', 'speech', 'emotion', 'overloaded', 'timeline'] as const)
-    sub.on(t, (e) => got.push(e as SubscriberEvent));
+  for (const t of SUBSCRIBER_EVENT_TYPES) sub.on(t, (e) => got.push(e as SubscriberEvent));
   return got;
 }
 
@@ -71,6 +71,7 @@ describe.runIf(hasData)('subscribers and HTTP API', () => {
     const own: Array<{ type: string; seq?: number }> = [];
     client.on('emotion', (e) => own.push(e));
     client.on('speech', (e) => own.push(e));
+    client.on('bandwidth', (e) => own.push(e));
     const sending = client.sendPaced(audio, { speed: 3 });
     await until(() => own.some((e) => e.type === 'emotion'));
 
@@ -97,17 +98,18 @@ describe.runIf(hasData)('subscribers and HTTP API', () => {
     // A 16 kHz stream is analysed as wideband audio, and subscribers are told so.
     expect(seenAll[0]!.type === 'stream.start' && seenAll[0]!.bandwidth).toBe('wideband');
     expect(entry.bandwidth).toBe('wideband');
-    const fanned = seenAll.filter((e) => e.type === 'emotion' || e.type === 'speech');
+    const streamEvent = (e: SubscriberEvent) =>
+      e.type === 'emotion' || e.type === 'speech' || e.type === 'bandwidth';
+    const fanned = seenAll.filter(streamEvent);
     expect(fanned).toEqual(own);
+    // The band found from the audio reaches subscribers too (once: studio speech is wideband).
+    expect(fanned.filter((e) => e.type === 'bandwidth')).toMatchObject([{ bandwidth: 'wideband' }]);
     const end = seenAll.find((e) => e.type === 'stream.end');
     expect(end?.type === 'stream.end' && end.summary).toEqual(summary);
 
     expect(seenLate[0]!.type).toBe('timeline');
     const timeline = seenLate[0] as Extract<SubscriberEvent, { type: 'timeline' }>;
-    const lateEvents = [
-      ...timeline.events,
-      ...seenLate.filter((e) => e.type === 'emotion' || e.type === 'speech'),
-    ];
+    const lateEvents = [...timeline.events, ...seenLate.filter(streamEvent)];
     expect(lateEvents).toEqual(own);
 
     // After the end: still readable for the resume window, with its summary.

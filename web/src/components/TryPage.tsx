@@ -141,6 +141,7 @@ export default function TryPage() {
       );
     });
     c.on('overloaded', (e) => store.add(e));
+    c.on('bandwidth', (e) => store.add(e));
     c.on('summary', (s) => store.end({ streamId: s.streamId, endedAt: s.emittedAt, summary: s }));
     c.on('error', (e) => {
       if (e.fatal) setProblem({ code: e.code, message: e.message });

@@ -101,6 +101,8 @@ export interface StreamView {
   endedAt: number | null;
   /** Older events were missing from the timeline the server sent, so running totals are partial. */
   truncated: boolean;
+  /** Stream time (ms) at which the server found the audio to be telephone audio, or null. */
+  narrowbandDetectedMs: number | null;
   negative: NegativeRun | null;
   /** Local wall clock (ms) when the alert of the current run was raised, or null. */
   alertSince: number | null;
@@ -124,6 +126,7 @@ export class StreamModel {
   truncated = false;
   latestMs = 0;
   alertSince: number | null = null;
+  narrowbandDetectedMs: number | null = null;
   rev = 0;
   private lastWindowEndMs: number | null = null;
   private lastSeq = -1;
@@ -156,6 +159,7 @@ export class StreamModel {
     this.truncated = false;
     this.latestMs = 0;
     this.alertSince = null;
+    this.narrowbandDetectedMs = null;
   }
 
   /** Replaces everything with a server timeline (after subscribing or reconnecting). */
@@ -195,6 +199,11 @@ export class StreamModel {
         if (this.shed.length > MAX_RANGES) this.shed.splice(0, this.shed.length - MAX_RANGES);
         this.latestMs = Math.max(this.latestMs, event.endMs);
         this.totals.add(event);
+        break;
+      case 'bandwidth':
+        // The stream is analysed as the detected band from here on.
+        if (this.info) this.info = { ...this.info, bandwidth: event.bandwidth };
+        this.narrowbandDetectedMs = event.bandwidth === 'narrowband' ? event.detectedMs : null;
         break;
       case 'emotion': {
         if (event.seq <= this.lastSeq) return;
@@ -308,6 +317,7 @@ export class StreamModel {
       latestMs: this.latestMs,
       endedAt: this.endedAt,
       truncated: this.truncated,
+      narrowbandDetectedMs: this.narrowbandDetectedMs,
       negative,
       alertSince: this.alertSince,
     });

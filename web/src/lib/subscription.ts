@@ -20,6 +20,7 @@ export function connectStore(store: DashboardStore, url: string, request: Subscr
   sub.on('speech', (e) => store.add(e));
   sub.on('emotion', (e) => store.add(e));
   sub.on('overloaded', (e) => store.add(e));
+  sub.on('bandwidth', (e) => store.add(e));
   sub.on('stream.end', (e) => store.end(e));
   sub.on('disconnect', ({ reason }) =>
     store.setConnection({ status: 'reconnecting', error: { code: 'DISCONNECTED', message: reason } }),

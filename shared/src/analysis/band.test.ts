@@ -1,0 +1,102 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { resampleOffline } from '../audio/resample.ts';
+import { hasData, loadClip, ravdessPath } from '../testing/corpus.ts';
+import { tone } from '../testing/signals.ts';
+import { BandDetector } from './band.ts';
+
+/** Feeds `x` in VAD frames; the band and where it was decided (samples), or undefined. */
+function detect(x: Float32Array, chunk = 1536, d = new BandDetector()) {
+  for (let i = 0; i < x.length; i += chunk) {
+    const band = d.push(x.subarray(i, Math.min(x.length, i + chunk)));
+    if (band !== undefined) return { band, at: Math.min(x.length, i + chunk), db: d.upperBandDb };
+  }
+  return undefined;
+}
+
+/** White noise, uniform in [-amp/2, amp/2] (a fixed Lehmer sequence). */
+function white(n: number, amp: number): Float32Array {
+  let seed = 1;
+  return Float32Array.from({ length: n }, () => {
+    seed = (seed * 16807) % 2147483647;
+    return amp * (seed / 2147483647 - 0.5);
+  });
+}
+
+const CLIPS = [
+  ravdessPath(1, '03-01-05-02-01-01-01'),
+  ravdessPath(20, '03-01-04-01-02-02-20'),
+  ravdessPath(22, '03-01-03-02-01-02-22'),
+];
+
+describe('BandDetector', () => {
+  it.runIf(hasData)(
+    'calls 16 kHz speech wideband and the same speech through an 8 kHz call narrowband',
+    async () => {
+      for (const path of CLIPS) {
+        const x = await loadClip(path);
+        const wide = detect(x);
+        expect(wide?.band, path).toBe('wideband');
+        expect(wide!.db).toBeGreaterThan(-40);
+        const call = await resampleOffline(await resampleOffline(x, 16000, 8000), 8000, 16000);
+        const narrow = detect(call);
+        expect(narrow?.band, path).toBe('narrowband');
+        expect(narrow!.db).toBeLessThan(-80);
+        // Decided from about half a second of loud sound, well before the clip ends.
+        expect(narrow!.at).toBeLessThan(x.length - 8000);
+      }
+    },
+  );
+
+  it('does not decide on silence or on sound below its floor, and decides once', () => {
+    expect(detect(new Float32Array(16000 * 5))).toBeUndefined();
+    expect(detect(tone(16000, 1000, 16000 * 5, 1e-4))).toBeUndefined();
+    const d = new BandDetector();
+    const noise = white(16000 * 2, 0.1);
+    expect(detect(noise, 1536, d)?.band).toBe('wideband');
+    // Later audio changes nothing: the band is the stream's for good.
+    expect(d.push(tone(16000, 1000, 16000 * 2))).toBeUndefined();
+    expect(d.band).toBe('wideband');
+  });
+
+  it('counts only blocks near the loudest, so the noise between words does not decide', () => {
+    // Telephone-band bursts (a 700 Hz tone, two blocks each) with wideband hiss 31 dB down in the gaps between them,
+    // as on a line whose noise is not band-limited. Counted, the hiss blocks would put the upper band
+    // at about -35 dB (wideband); only the bursts count, and they carry nothing above 4 kHz.
+    const hiss = white(16000 * 6, 0.02);
+    const x = hiss.map((h, i) =>
+      Math.floor(i / 1024) % 2 === 0 ? 0.3 * Math.sin((2 * Math.PI * 700 * i) / 16000) : h,
+    );
+    expect(detect(x)?.band).toBe('narrowband');
+    expect(detect(x, 1536, new BandDetector({ activeWithinDb: 60 }))?.band).toBe('wideband');
+  });
+
+  it('decides the same whatever the chunking', () => {
+    const x = Float32Array.from(
+      { length: 16000 * 2 },
+      (_, i) => 0.2 * Math.sin(i * 0.3) + 0.05 * Math.sin(i * 2.7),
+    );
+    const whole = new BandDetector();
+    whole.push(x);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 40 }), (sizes) => {
+        const d = new BandDetector();
+        let pos = 0;
+        for (let k = 0; pos < x.length; k++) {
+          const n = sizes[k % sizes.length]!;
+          d.push(x.subarray(pos, pos + n));
+          pos += n;
+        }
+        expect(d.band).toBe(whole.band);
+        expect(d.upperBandDb).toBe(whole.upperBandDb);
+      }),
+      { numRuns: 50 },
+    );
+    // 0.05 x sin(2.7 n) sits at 6.9 kHz, 12 dB under the 760 Hz tone: wideband.
+    expect(whole.band).toBe('wideband');
+  });
+
+  it('rejects options that leave a band empty', () => {
+    expect(() => new BandDetector({ upperBandHz: [5000, 4000] })).toThrow(TypeError);
+  });
+});

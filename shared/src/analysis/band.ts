@@ -1,0 +1,143 @@
+/**
+ * Telephone audio inside a wideband stream: a call bridged into a 16 or 48 kHz stream carries nothing
+ * above 4 kHz, while speech recorded at 16 kHz puts a measurable share of its energy there
+ * (fricatives, breath, the upper formants). `BandDetector` compares the energy of the 4.3-7.6 kHz band
+ * with that of the 0.3-3.4 kHz band over the loud blocks of the first half second or so of sound, and
+ * names the stream's band once: `narrowband` when the upper band is below `narrowbandBelowDb`.
+ *
+ * Only blocks within `activeWithinDb` of the loudest one seen so far (and above `floorDbfs`) count, so
+ * silence and line noise between words do not water the ratio down. The decision is final: a stream's
+ * band does not change mid-call, and flipping a VAD back and forth would cost more than it gives.
+ * Measured thresholds and their error rates: `models/experiments/README.md`, session 15.
+ */
+import { RealPowerSpectrum } from '../features/rfft.ts';
+import type { Bandwidth } from './vad.ts';
+
+export interface BandDetectorOptions {
+  /** Input rate; the detector reads 16 kHz audio, as the analysis core does. */
+  sampleRate: number;
+  /** FFT block (Hann window, no overlap). */
+  blockSamples: number;
+  /** Loud blocks needed before deciding (15 blocks of 32 ms: about half a second of sound). */
+  minActiveBlocks: number;
+  /** A block counts when its speech-band energy is within this many dB of the loudest block so far. */
+  activeWithinDb: number;
+  /** ... and above this level (dB relative to a full-scale sine's band energy; quieter blocks are silence). */
+  floorDbfs: number;
+  /** Upper-band energy, in dB relative to the speech band, below which the audio is narrowband. */
+  narrowbandBelowDb: number;
+  /** The speech band and the upper band, in Hz. */
+  speechBandHz: readonly [number, number];
+  upperBandHz: readonly [number, number];
+}
+
+export const defaultBandDetectorOptions: BandDetectorOptions = Object.freeze({
+  sampleRate: 16000,
+  blockSamples: 512,
+  minActiveBlocks: 15,
+  activeWithinDb: 20,
+  floorDbfs: -60,
+  narrowbandBelowDb: -50,
+  speechBandHz: [300, 3400] as const,
+  upperBandHz: [4300, 7600] as const,
+});
+
+export class BandDetector {
+  readonly options: BandDetectorOptions;
+  private readonly spectrum: RealPowerSpectrum;
+  private readonly window: Float64Array;
+  private readonly power: Float64Array;
+  private readonly block: Float32Array;
+  private readonly speechBins: readonly [number, number];
+  private readonly upperBins: readonly [number, number];
+  /** Speech-band energy of a full-scale sine through the window, the 0 dB of `floorDbfs`. */
+  private readonly fullScale: number;
+  private fill = 0;
+  private loudest = 0;
+  private speechSum = 0;
+  private upperSum = 0;
+  private active = 0;
+  private blocks = 0;
+  private decided: Bandwidth | undefined;
+
+  constructor(options: Partial<BandDetectorOptions> = {}) {
+    const o = { ...defaultBandDetectorOptions, ...options };
+    this.options = o;
+    const n = o.blockSamples;
+    this.spectrum = new RealPowerSpectrum(n);
+    this.window = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
+    this.power = new Float64Array(n / 2 + 1);
+    this.block = new Float32Array(n);
+    const bin = (hz: number) => Math.round((hz * n) / o.sampleRate);
+    this.speechBins = [bin(o.speechBandHz[0]), bin(o.speechBandHz[1])];
+    this.upperBins = [bin(o.upperBandHz[0]), Math.min(bin(o.upperBandHz[1]), n / 2)];
+    if (!(this.speechBins[0] < this.speechBins[1] && this.upperBins[0] < this.upperBins[1]))
+      throw new TypeError('band detector: empty band');
+    let w2 = 0;
+    for (const w of this.window) w2 += w * w;
+    // Parseval: a unit-amplitude sine's windowed one-sided power spectrum sums to n x sum(w^2) / 4.
+    this.fullScale = (n * w2) / 4;
+  }
+
+  /** The band, once decided (`undefined` before). */
+  get band(): Bandwidth | undefined {
+    return this.decided;
+  }
+
+  /** Upper-band energy relative to the speech band so far, in dB (`NaN` before any loud block). */
+  get upperBandDb(): number {
+    return this.speechSum > 0 ? 10 * Math.log10(Math.max(this.upperSum, 1e-30) / this.speechSum) : Number.NaN;
+  }
+
+  /** Loud blocks counted so far, and blocks read. */
+  get counts(): { active: number; blocks: number } {
+    return { active: this.active, blocks: this.blocks };
+  }
+
+  /**
+   * Reads 16 kHz samples; returns the band when this call decided it, `undefined` otherwise (also
+   * after the decision: there is nothing more to read).
+   */
+  push(samples: Float32Array): Bandwidth | undefined {
+    if (this.decided !== undefined) return undefined;
+    const n = this.block.length;
+    let pos = 0;
+    while (pos < samples.length) {
+      const take = Math.min(n - this.fill, samples.length - pos);
+      this.block.set(samples.subarray(pos, pos + take), this.fill);
+      this.fill += take;
+      pos += take;
+      if (this.fill === n) {
+        this.fill = 0;
+        if (this.readBlock()) return this.decided;
+      }
+    }
+    return undefined;
+  }
+
+  /** Counts one block; true when it decided the band. */
+  private readBlock(): boolean {
+    const o = this.options;
+    this.blocks++;
+    this.spectrum.power(this.block, 0, this.window, this.block.length, this.power);
+    const sum = ([a, b]: readonly [number, number]) => {
+      let s = 0;
+      for (let k = a; k <= b; k++) s += this.power[k]!;
+      return s;
+    };
+    const speech = sum(this.speechBins);
+    if (!(speech > this.fullScale * 10 ** (o.floorDbfs / 10))) return false;
+    if (speech > this.loudest) {
+      // A louder block raises the bar: blocks counted under the old one stay counted (they were
+      // loud for their time; dropping them would make the decision depend on the order of words).
+      this.loudest = speech;
+    }
+    if (speech < this.loudest * 10 ** (-o.activeWithinDb / 10)) return false;
+    this.speechSum += speech;
+    this.upperSum += sum(this.upperBins);
+    this.active++;
+    if (this.active < o.minActiveBlocks) return false;
+    this.decided = this.upperBandDb < o.narrowbandBelowDb ? 'narrowband' : 'wideband';
+    return true;
+  }
+}
