@@ -367,11 +367,9 @@ export const streamInfoSchema = z
     startedAt: wallClock('When the current connection started.'),
     model: modelInfoSchema,
     input: inputFormatSchema,
-    bandwidth: z
-      .enum(['narrowband', 'wideband'])
-      .meta({
-        description: 'The band the stream is analysed as (ready.options.bandwidth, then as detected).',
-      }),
+    bandwidth: z.enum(['narrowband', 'wideband']).meta({
+      description: 'The band the stream is analysed as (ready.options.bandwidth, then as detected).',
+    }),
     resumed: z.boolean(),
     startMs: streamTimeMs("The current connection's first sample."),
   })
