@@ -5,7 +5,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hasData, ravdessPath } from '@emostream/shared/testing/corpus';
+import { resampleOffline } from '@emostream/shared/audio/resample';
+import { encodeWav } from '@emostream/shared/audio/wav';
+import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus';
 import { describe, expect, it } from 'vitest';
 import { root, run, tsx } from './cli-harness.ts';
 
@@ -72,5 +74,51 @@ describe.runIf(hasData)('analyze command', () => {
     await expect(
       run(tsx, ['server/src/cli/analyze.ts', files[0]!, '--early-ms', '1234', '--quiet'], { cwd: root }),
     ).rejects.toMatchObject({ stderr: expect.stringMatching(/--early-ms.*multiple of 10 from 300 to 2990/) });
+  }, 120_000);
+
+  it('analyses a call recorded at 16 kHz as telephone audio from where it finds the band', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'emostream-analyze-band-'));
+    const x = await loadClip(ravdessPath(23, '03-01-05-02-01-01-23'));
+    const call8k = await resampleOffline(x, 16000, 8000);
+    const files = {
+      studio: ravdessPath(23, '03-01-05-02-01-01-23'),
+      call16k: join(tmp, 'call-16k.wav'),
+      call8k: join(tmp, 'call-8k.wav'),
+    };
+    writeFileSync(
+      files.call16k,
+      encodeWav(await resampleOffline(call8k, 8000, 16000), 16000, { bitDepth: 16 }),
+    );
+    writeFileSync(files.call8k, encodeWav(call8k, 8000, { bitDepth: 16 }));
+    const analyse = async (extra: string[]) => {
+      const json = join(tmp, `out-${extra.join('')}.json`);
+      await run(
+        tsx,
+        ['server/src/cli/analyze.ts', ...Object.values(files), '--json', json, '--quiet', ...extra],
+        {
+          cwd: root,
+          env: { ...process.env, INIT_CWD: root },
+        },
+      );
+      return JSON.parse(readFileSync(json, 'utf8')).files as Array<{
+        bandwidth: string;
+        narrowbandFromMs?: number;
+        summary: { speechMs: number };
+      }>;
+    };
+    const [studio, call16k, call8kOut] = await analyse([]);
+    expect(studio).toMatchObject({ bandwidth: 'wideband' });
+    expect(studio!.narrowbandFromMs).toBeUndefined();
+    // Found from the audio, within the utterance (it starts about 1 s in, and lasts about 2.5 s).
+    expect(call16k).toMatchObject({ bandwidth: 'narrowband' });
+    expect(call16k!.narrowbandFromMs).toBeGreaterThan(1000);
+    expect(call16k!.narrowbandFromMs).toBeLessThan(2500);
+    // An 8 kHz file is narrowband from its rate; nothing to find.
+    expect(call8kOut).toMatchObject({ bandwidth: 'narrowband' });
+    expect(call8kOut!.narrowbandFromMs).toBeUndefined();
+    // Told wideband, the 16 kHz call is not checked.
+    const [, told] = await analyse(['--bandwidth', 'wideband']);
+    expect(told).toMatchObject({ bandwidth: 'wideband' });
+    expect(told!.narrowbandFromMs).toBeUndefined();
   }, 120_000);
 });

@@ -9,7 +9,7 @@
 import { readdir, stat, writeFile } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import type { NormalizerState } from '@emostream/shared/analysis/normalizer';
-import { type Bandwidth, resolveBandwidth } from '@emostream/shared/analysis/vad';
+import { type Bandwidth, detectsBandwidth, resolveBandwidth } from '@emostream/shared/analysis/vad';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { progress } from '@emostream/shared/cli/progress';
 import {
@@ -45,8 +45,13 @@ export interface FileAnalysis {
   durationS: number;
   summary: SummaryEvent | null;
   windows: WindowResult[];
-  /** The band the file was analysed as (from its rate with `--bandwidth auto`). */
+  /**
+   * The band the file was analysed as: from its rate with `--bandwidth auto`, then, for files above
+   * 8 kHz, as found from the audio (a telephone call recorded at 16 kHz switches to narrowband).
+   */
   bandwidth?: Bandwidth;
+  /** With `auto` above 8 kHz, where (ms) the band was found to be narrowband, when it was. */
+  narrowbandFromMs?: number;
   error?: string;
 }
 
@@ -71,7 +76,7 @@ const program = new Command()
   .addOption(
     new Option(
       '--bandwidth <band>',
-      "the band the audio carries, as a stream's options.bandwidth: narrowband (telephone) runs the VAD in Silero's 8 kHz mode; auto = narrowband for files at 8 kHz or less",
+      "the band the audio carries, as a stream's options.bandwidth: narrowband (telephone) runs the VAD in Silero's 8 kHz mode; auto = narrowband for files at 8 kHz or less, and for wider files narrowband from where their audio is found to be telephone audio",
     )
       .choices(['auto', 'narrowband', 'wideband'])
       .default('auto'),
@@ -89,11 +94,12 @@ const program = new Command()
     for (const path of files) {
       try {
         const audio = await decodeAudioFile(path);
-        const bandwidth = resolveBandwidth(opts.bandwidth, audio.original.sampleRate);
+        const rate = audio.original.sampleRate;
         const r = await analyzeSamples(audio.samples, pkg, {
           vad,
           session: opts.session ? session : undefined,
-          bandwidth,
+          bandwidth: resolveBandwidth(opts.bandwidth, rate),
+          detectBandwidth: detectsBandwidth(opts.bandwidth, rate),
           ...(opts.earlyMs ? { earlyMs: opts.earlyMs as number } : {}),
         });
         session = r.session;
@@ -139,7 +145,15 @@ const program = new Command()
           endReason: 'stop',
           emittedAt,
         });
-        results.push({ path, durationS: r.durationS, summary, windows: r.windows, bandwidth });
+        const narrowed = r.band?.bandwidth === 'narrowband';
+        results.push({
+          path,
+          durationS: r.durationS,
+          summary,
+          windows: r.windows,
+          bandwidth: narrowed ? 'narrowband' : resolveBandwidth(opts.bandwidth, rate),
+          ...(narrowed ? { narrowbandFromMs: (r.band!.atSample / 16000) * 1000 } : {}),
+        });
       } catch (e) {
         results.push({ path, durationS: 0, summary: null, windows: [], error: (e as Error).message });
       }
