@@ -18,6 +18,7 @@ export class ServerMetrics {
   readonly messages: Counter<'kind'>;
   readonly windows: Counter;
   readonly shed: Counter<'reason'>;
+  readonly bandDetected: Counter<'bandwidth'>;
   readonly errors: Counter<'code'>;
   readonly eventLatency: Histogram;
   readonly streamLag: Histogram;
@@ -62,6 +63,12 @@ export class ServerMetrics {
       name: 'emostream_windows_shed_total',
       help: 'Windows shed under overload.',
       labelNames: ['reason'],
+      registers,
+    });
+    this.bandDetected = new Counter({
+      name: 'emostream_bandwidth_detected_total',
+      help: 'Streams whose band was found from their audio, by the band found (narrowband: telephone audio).',
+      labelNames: ['bandwidth'],
       registers,
     });
     this.errors = new Counter({

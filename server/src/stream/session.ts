@@ -393,6 +393,7 @@ export class StreamSession {
     else if (e.type === 'bandwidth') {
       // Subscribers and the HTTP API see the band the stream is now analysed as.
       r.info = { ...r.info, bandwidth: e.bandwidth };
+      ctx.metrics.bandDetected.inc({ bandwidth: e.bandwidth });
       ctx.log.info(
         { streamId: e.streamId, bandwidth: e.bandwidth, upperBandDb: e.upperBandDb },
         'band detected',

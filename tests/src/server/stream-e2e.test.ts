@@ -349,6 +349,8 @@ describe.runIf(hasData)('streaming server end to end', () => {
     ).json()) as TimelineEvent;
     expect(tl.stream.bandwidth).toBe('narrowband');
     expect(tl.events.filter((e) => e.type === 'bandwidth')).toEqual([band]);
+    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    expect(metrics).toMatch(/^emostream_bandwidth_detected_total\{bandwidth="narrowband"\} [1-9]/m);
     for (const r of [narrow, bridged, detected]) {
       expect(segments(r)).toHaveLength(3);
       for (const seg of segments(r)) {
