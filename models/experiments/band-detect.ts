@@ -26,8 +26,15 @@ const opts = new Command()
     String(defaultBandDetectorOptions.narrowbandBelowDb),
   )
   .option('--limit <n>', 'clips per split (for a quick look)', '0')
+  .option(
+    '--min-blocks <n>',
+    'loud blocks before deciding',
+    String(defaultBandDetectorOptions.minActiveBlocks),
+  )
+  .option('--split <which>', 'non-test, test or both', 'both')
   .parse()
-  .opts<{ threshold: string; limit: string }>();
+  .opts<{ threshold: string; limit: string; minBlocks: string; split: string }>();
+const minActiveBlocks = Number(opts.minBlocks);
 const threshold = Number(opts.threshold);
 const THRESHOLDS = [-30, -40, -50, -60];
 
@@ -69,17 +76,19 @@ const limit = Number(opts.limit);
 const sets: Array<[string, typeof corpora.items]> = [
   ['non-test speakers', [...split.train, ...split.val]],
   ['test speakers', split.test],
-].map(([n, items]) => [
-  n as string,
-  limit > 0 ? (items as typeof corpora.items).slice(0, limit) : items,
-]) as never;
+]
+  .filter(([n]) => opts.split === 'both' || n === `${opts.split} speakers`)
+  .map(([n, items]) => [
+    n as string,
+    limit > 0 ? (items as typeof corpora.items).slice(0, limit) : items,
+  ]) as never;
 
 const pct = (a: number, n: number) => `${((100 * a) / n).toFixed(1)}%`;
 const q = (v: number[], p: number) => v[Math.min(v.length - 1, Math.floor(p * v.length))]!;
 for (const [setName, items] of sets) {
   console.log(`\n### ${setName}: ${items.length} clips\n`);
   console.log(
-    `| audio | band | upper band dB: p5 / median / p95 | undecided | ${THRESHOLDS.map((t) => `called narrowband at ${t}`).join(' | ')} | decided after (median, p95) |`,
+    `| audio | band | upper band dB: min / p5 / median / p95 / max | undecided | ${THRESHOLDS.map((t) => `called narrowband at ${t}`).join(' | ')} | decided after (median, p95) |`,
   );
   console.log(`|---|---|---|---|${THRESHOLDS.map(() => '---|').join('')}---|`);
   const bar = progress(setName, items.length * CONDITIONS.length);
@@ -90,7 +99,7 @@ for (const [setName, items] of sets) {
     let undecided = 0;
     for (const item of items) {
       const x = await make((await decodeAudioFile(item.path)).samples, clipKey(item));
-      const d = new BandDetector({ narrowbandBelowDb: threshold });
+      const d = new BandDetector({ narrowbandBelowDb: threshold, minActiveBlocks });
       let at = -1;
       for (let i = 0; i < x.length && at < 0; i += 1536) {
         if (d.push(x.subarray(i, Math.min(x.length, i + 1536))) !== undefined)
@@ -108,7 +117,7 @@ for (const [setName, items] of sets) {
     const decided = levels.length;
     const called = THRESHOLDS.map((t) => pct(levels.filter((v) => v < t).length, decided));
     rows.push(
-      `| ${name} | ${band} | ${[0.05, 0.5, 0.95].map((p) => q(levels, p).toFixed(1)).join(' / ')} | ${undecided} | ${called.join(' | ')} | ${q(after, 0.5).toFixed(0)} ms, ${q(after, 0.95).toFixed(0)} ms |`,
+      `| ${name} | ${band} | ${[levels[0]!, ...[0.05, 0.5, 0.95].map((p) => q(levels, p)), levels.at(-1)!].map((v) => v.toFixed(1)).join(' / ')} | ${undecided} | ${called.join(' | ')} | ${q(after, 0.5).toFixed(0)} ms, ${q(after, 0.95).toFixed(0)} ms |`,
     );
   }
   bar.stop();

