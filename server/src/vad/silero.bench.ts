@@ -1,9 +1,11 @@
 /**
  * Silero VAD cost per 96 ms frame in each of its modes, batched as the server batches streams: the
  * 16 kHz mode (wideband streams) and the 8 kHz mode (narrowband streams: each frame low-passed and
- * decimated 2:1 first), and the decimation filter alone. CPU time of this process (ONNX Runtime runs
+ * decimated 2:1 first), the decimation filter alone, and band detection (wideband-rate streams
+ * with `bandwidth: "auto"`, until it decides). CPU time of this process (ONNX Runtime runs
  * one intra-op thread, as the server configures it).
  */
+import { BandDetector } from '@emostream/shared/analysis/band';
 import { DECIMATION_HISTORY, decimateHalf, SileroVad, type VadRate } from './silero.ts';
 
 export interface VadBenchResult {
@@ -15,6 +17,11 @@ export interface VadBenchResult {
   msPerStreamSecond: { wideband: number; narrowband: number };
   /** CPU microseconds of the 8 kHz mode's decimation filter per frame. */
   decimationUsPerFrame: number;
+  /**
+   * CPU microseconds of band detection per frame (a wideband-rate stream with `bandwidth: "auto"`
+   * runs it on each frame until it decides, about the first two seconds of sound).
+   */
+  bandDetectionUsPerFrame: number;
 }
 
 export async function runVadBench(o: { seconds?: number } = {}): Promise<VadBenchResult> {
@@ -49,6 +56,11 @@ export async function runVadBench(o: { seconds?: number } = {}): Promise<VadBenc
   const reps = Math.max(100, Math.round(seconds * 2000));
   for (let i = 0; i < reps; i++) decimateHalf(frames[i % batch]!, tail, out);
   const u = process.cpuUsage(t0);
+  // A detector that never decides (minActiveBlocks out of reach), so every frame is read in full.
+  const detector = new BandDetector({ minActiveBlocks: Number.MAX_SAFE_INTEGER });
+  const t1 = process.cpuUsage();
+  for (let i = 0; i < reps; i++) detector.push(frames[i % batch]!);
+  const ub = process.cpuUsage(t1);
   const perSecond = 16000 / n;
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
   return {
@@ -57,5 +69,6 @@ export async function runVadBench(o: { seconds?: number } = {}): Promise<VadBenc
     msPerFrame: { wideband: r3(wideband), narrowband: r3(narrowband) },
     msPerStreamSecond: { wideband: r3(wideband * perSecond), narrowband: r3(narrowband * perSecond) },
     decimationUsPerFrame: r3((u.user + u.system) / reps),
+    bandDetectionUsPerFrame: r3((ub.user + ub.system) / reps),
   };
 }
