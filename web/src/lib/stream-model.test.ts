@@ -1,4 +1,5 @@
 import {
+  exampleBandwidth,
   exampleEmotion,
   exampleSpeechEnd,
   exampleSpeechStart,
@@ -28,6 +29,33 @@ function win(
 const settings: AlertSettings = { threshold: 0.6, seconds: 5 };
 
 describe('StreamModel', () => {
+  it('takes the band found from the audio, from the live event and from a timeline', () => {
+    const bridged = {
+      ...exampleStreamInfo,
+      streamId: exampleBandwidth.streamId,
+      bandwidth: 'wideband' as const,
+    };
+    const live = new StreamModel(bridged.streamId);
+    live.start(bridged);
+    const before = live.view(settings, 0);
+    expect(before.narrowbandDetectedMs).toBeNull();
+    live.add(exampleBandwidth);
+    const after = live.view(settings, 0);
+    expect(after.rev).not.toBe(before.rev);
+    expect(after.info?.bandwidth).toBe('narrowband');
+    expect(after.narrowbandDetectedMs).toBe(exampleBandwidth.detectedMs);
+    // A timeline replays it; a wideband decision leaves the stream as it was.
+    const replayed = new StreamModel(bridged.streamId);
+    replayed.replace(bridged, true, [exampleBandwidth], false);
+    expect(replayed.view(settings, 0).narrowbandDetectedMs).toBe(exampleBandwidth.detectedMs);
+    const wide = new StreamModel(bridged.streamId);
+    wide.replace(bridged, true, [{ ...exampleBandwidth, bandwidth: 'wideband', upperBandDb: -21 }], false);
+    expect(wide.view(settings, 0)).toMatchObject({
+      narrowbandDetectedMs: null,
+      info: { bandwidth: 'wideband' },
+    });
+  });
+
   it('credits overlapping windows like the summary does, so they tile the time axis', () => {
     const m = new StreamModel('call-7f3a');
     m.start(exampleStreamInfo);
