@@ -15,7 +15,8 @@
 # (e.g. "--label-set valence3", or "--cache <dir>"); COMBINE how the ensemble combines its members
 # (mean-logit or mean-prob; default the shipped default's); CALIBRATION_CHANNELS, held-out mode, the
 # channels its temperature is fitted over (comma-separated `evaluate --channel` names; default the
-# shipped default's, clean,peak,phone,noise:20,noise:10: calibrated for calls, not only for studio audio).
+# shipped default's, clean,peak,phone,noise:20,noise:10: calibrated for calls, not only for studio audio);
+# CALIBRATION_DRAWS, independent draws per clip of each random channel (default 1, the shipped default's).
 set -euo pipefail
 out=${1:?usage: train-default.sh <out dir> [held-out]}
 mode=${2:-all}
@@ -25,6 +26,7 @@ stats_epochs=${STATS_EPOCHS:-150}
 train_extra=${TRAIN_EXTRA:-}
 combine=${COMBINE:-$(node -p "require('./models/default/config.json').ensembleCombine ?? 'mean-logit'")}
 calibration=${CALIBRATION_CHANNELS:-$(node -p "(require('./models/default/config.json').training?.temperatureFrom?.calibrationChannels ?? ['clean']).join(',')")}
+draws=${CALIBRATION_DRAWS:-1}
 data=${DATA:-"--data ../shared/data/ravdess --data ../shared/data/emodb"}
 include=""; [[ $mode == all ]] && include="--include-val"
 # The shipped temperature was fitted for these corpora; other data needs its own: run held-out first
@@ -54,7 +56,7 @@ printf '%s\n' "tdnn 1" "tdnn 2" "tdnn 3" "tdnn 4" "stats-mlp 2" "stats-mlp 3" "s
 members=""
 for s in 1 2 3 4; do members="$members --model $out/stats-mlp-s$s"; done
 for s in 1 2 3 4; do members="$members --model $out/tdnn-s$s"; done
-temperature="--calibration-channels $calibration"
+temperature="--calibration-channels $calibration --calibration-draws $draws"
 if [[ $mode == all ]]; then
   if [[ -n ${HELD_OUT:-} ]]; then temperature="--temperature-from $HELD_OUT"
   elif [[ -n ${T_HELD:-} ]]; then temperature="--temperature $T_HELD"

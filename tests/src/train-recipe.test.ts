@@ -32,7 +32,11 @@ describe.runIf(hasData)('models/recipes/train-default.sh on a manifest', () => {
       parseModelConfig(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')));
 
     const ho = join(tmp, 'ho');
-    await recipe(ho, { ...base, CALIBRATION_CHANNELS: 'noise:10,clean,phone' }, 'held-out');
+    await recipe(
+      ho,
+      { ...base, CALIBRATION_CHANNELS: 'noise:10,clean,phone', CALIBRATION_DRAWS: '2' },
+      'held-out',
+    );
     const held = config(join(ho, 'package'));
     // Fitted over the three channels (clean first), with the figures of each at that temperature: the
     // clean ones are the package's validation figures, and the others really went through a channel.
@@ -46,6 +50,13 @@ describe.runIf(hasData)('models/recipes/train-default.sh on a manifest', () => {
     expect(byChannel.clean).toMatchObject({ clips: expect.any(Number), leftOut: expect.any(Number) });
     expect(byChannel['noise:10']).not.toEqual(byChannel.clean);
     expect(byChannel.phone).not.toEqual(byChannel.clean);
+    // The random channels were drawn twice per clip (CALIBRATION_DRAWS), clean once.
+    expect(held.training?.calibrationDraws).toBe(2);
+    const analysed = (c: { clips: number; leftOut: number }) => c.clips + c.leftOut;
+    for (const name of ['noise:10', 'phone']) {
+      expect(byChannel[name]).toMatchObject({ draws: 2 });
+      expect(analysed(byChannel[name]!)).toBe(2 * analysed(byChannel.clean!));
+    }
     // Early windows (a stream's options.earlyMs) get their own temperature, fitted at 1.5 s.
     expect(held.training?.earlyMs).toBe(1500);
     expect(held.earlyTemperature).toBeGreaterThan(0);

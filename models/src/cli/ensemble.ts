@@ -62,6 +62,12 @@ const program = new Command()
     'clean',
   )
   .option(
+    '--calibration-draws <n>',
+    'independent draws per clip of each random calibration channel (phone, randgain, noise), as evaluate --draws: each draw is weighed 1/n, so a channel counts as much as with one draw and is measured better',
+    Number,
+    1,
+  )
+  .option(
     '--early-ms <ms>',
     "the early window (a stream's options.earlyMs) whose own temperature is fitted on the validation speakers' early windows; 0: none (early windows then use the full windows' temperature)",
     Number,
@@ -122,6 +128,9 @@ const program = new Command()
         `--early-ms must be 0 or, as a stream's options.earlyMs, a multiple of ${r.step} from ${r.min} to ${r.max}; got ${opts.earlyMs}`,
       );
     const calibrationChannels = parseChannelList(opts.calibrationChannels);
+    const calibrationDraws = opts.calibrationDraws as number;
+    if (!Number.isInteger(calibrationDraws) || calibrationDraws < 1 || calibrationDraws > 20)
+      throw new Error(`--calibration-draws must be an integer from 1 to 20, got ${opts.calibrationDraws}`);
     const fitsOverChannels = calibrationChannels.some((c) => c.kind !== 'clean');
     if (fitsOverChannels && (opts.temperature !== undefined || opts.temperatureFrom !== undefined))
       throw new Error(
@@ -240,19 +249,20 @@ const program = new Command()
         ? calibrationChannels
         : [{ kind: 'clean' }, ...calibrationChannels],
       opts.temperature === undefined ? earlyMs : 0,
+      calibrationDraws,
     );
     const fitOn = measured.filter((m) => calibrationChannels.some((c) => channelName(c) === m.channel));
     const pooled = pooledLogits(fitOn);
-    const temperature = opts.temperature ?? fitTemperature(pooled.logits, pooled.truth);
+    const temperature = opts.temperature ?? fitTemperature(pooled.logits, pooled.truth, pooled.weights);
     const figures = figuresAt(measured[0]!.found, first.classes, temperature);
     config.temperature = temperature;
     // Early windows: their own temperature, fitted over the same channels (or the source's).
-    const earlyPooled = pooledLogits(fitOn.map((m) => ({ found: m.found.early })));
+    const earlyPooled = pooledLogits(fitOn.map((m) => ({ found: m.found.early, draws: m.draws })));
     const earlyTemperature: number | undefined =
       opts.temperature !== undefined
         ? opts.earlyTemperature
         : earlyMs > 0 && earlyPooled.logits.length > 0
-          ? fitTemperature(earlyPooled.logits, earlyPooled.truth)
+          ? fitTemperature(earlyPooled.logits, earlyPooled.truth, earlyPooled.weights)
           : undefined;
     const earlyFigures =
       opts.temperature === undefined && earlyTemperature !== undefined
@@ -272,6 +282,7 @@ const program = new Command()
               ...figuresAt(m.found, first.classes, temperature),
               clips: m.found.logits.length,
               leftOut: m.found.skipped,
+              ...(m.draws > 1 ? { draws: m.draws } : {}),
             },
           ]),
         )
@@ -285,6 +296,8 @@ const program = new Command()
         };
     if (fitsOverChannels)
       (config.training as Record<string, unknown>).calibrationChannels = calibrationChannels.map(channelName);
+    if (fitsOverChannels && calibrationDraws > 1)
+      (config.training as Record<string, unknown>).calibrationDraws = calibrationDraws;
     await writeFile(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     const over = fitsOverChannels ? ` (fitted over ${calibrationChannels.map(channelName).join(', ')})` : '';
     process.stderr.write(

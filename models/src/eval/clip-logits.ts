@@ -39,6 +39,8 @@ export async function clipLogits(
     label?: string;
     quiet?: boolean;
     channel?: Channel;
+    /** Which independent draw of a random channel (0, 1, ...; as `evaluate --draws`). Default 0. */
+    draw?: number;
     /** Also cut each segment's early window after this many ms (as a stream's `options.earlyMs`). */
     earlyMs?: number;
   },
@@ -62,7 +64,7 @@ export async function clipLogits(
     for (const { item, cls } of list) {
       const decoded = await decodeAudioFile(item.path);
       const audio = decoded.samples;
-      const samples = o.channel ? await applyChannel(audio, o.channel, clipKey(item)) : audio;
+      const samples = o.channel ? await applyChannel(audio, o.channel, clipKey(item), o.draw ?? 0) : audio;
       const r = await analyzeSamples(samples, pkg, {
         vad: o.vad,
         session,

@@ -60,6 +60,28 @@ describe('temperature scaling', () => {
     }
     expect(fitTemperature(logits, truth)).toBeCloseTo(2.5, 0);
   });
+
+  it('weighs clips: two copies at 1/2 fit as one copy, weight 1 changes nothing', () => {
+    const logits = [
+      [3, 0, 0],
+      [0, 2, 1],
+      [1, 0, 4],
+      [2, 2, 0],
+      [0, 5, 1],
+    ];
+    const truth = [0, 2, 2, 1, 1];
+    const t = fitTemperature(logits, truth);
+    expect(fitTemperature(logits, truth, [1, 1, 1, 1, 1])).toBe(t);
+    expect(fitTemperature([...logits, ...logits], [...truth, ...truth], new Array(10).fill(0.5))).toBeCloseTo(
+      t,
+      6,
+    );
+    // A clip weighed more pulls the fit its way: an over-confident miss raises the temperature.
+    expect(fitTemperature(logits, truth, [1, 1, 1, 1, 5])).not.toBeCloseTo(t, 3);
+    expect(fitTemperature([...logits, [6, 0, 0]], [...truth, 1], [1, 1, 1, 1, 1, 3])).toBeGreaterThan(
+      fitTemperature([...logits, [6, 0, 0]], [...truth, 1], [1, 1, 1, 1, 1, 1]),
+    );
+  });
 });
 
 describe('sampling uncertainty', () => {

@@ -287,13 +287,21 @@ export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Arra
 
 /**
  * Temperature scaling (Guo et al. 2017): the single T > 0 minimising the negative log-likelihood of
- * the validation labels, found by golden-section search on log T.
+ * the validation labels, found by golden-section search on log T. `weights` (one per clip) weigh each
+ * clip's term, e.g. 1/N for each of N draws of a random channel, so that drawing more often measures
+ * a channel better without making it count more.
  */
-export function fitTemperature(logits: ArrayLike<number>[], truth: readonly number[]): number {
+export function fitTemperature(
+  logits: ArrayLike<number>[],
+  truth: readonly number[],
+  weights?: readonly number[],
+): number {
   const nllAt = (t: number) => {
     let s = 0;
-    for (let i = 0; i < logits.length; i++)
-      s -= Math.log(Math.max(softmax(logits[i]!, t)[truth[i]!]!, 1e-12));
+    for (let i = 0; i < logits.length; i++) {
+      const nll = Math.log(Math.max(softmax(logits[i]!, t)[truth[i]!]!, 1e-12));
+      s -= weights === undefined ? nll : weights[i]! * nll;
+    }
     return s;
   };
   let a = Math.log(0.05);

@@ -7,7 +7,7 @@ import { loadModelPackage } from '@emostream/server/engine/model-package';
 import { SileroVad } from '@emostream/server/vad/silero';
 import { type LoadedCorpora, splitOptionsFromFlags } from '../cli/common.ts';
 import { officialSplit } from '../corpora/split.ts';
-import { type Channel, channelName, parseChannel } from './channel.ts';
+import { type Channel, channelName, isRandomChannel, parseChannel } from './channel.ts';
 import { type ClipLogits, clipLogits } from './clip-logits.ts';
 import { computeMetrics, softmax } from './metrics.ts';
 
@@ -58,7 +58,8 @@ export async function validationLogits(
 /**
  * The package's clip logits on the validation speakers, once per channel (each clip put through
  * the channel as `evaluate --channel` does), in the order given; with `earlyMs`, each segment's early
- * window's logits too (`found.early`).
+ * window's logits too (`found.early`). A random channel (`isRandomChannel`) is drawn `draws` times per
+ * clip (as `evaluate --draws`), the draws' clips one after the other in `found`; `draws` says how many.
  */
 export async function validationLogitsOnChannels(
   dir: string,
@@ -67,18 +68,23 @@ export async function validationLogitsOnChannels(
   seed: number,
   channels: readonly Channel[],
   earlyMs = 0,
-): Promise<Array<{ channel: string; found: ClipLogits }>> {
+  draws = 1,
+): Promise<Array<{ channel: string; found: ClipLogits; draws: number }>> {
   if (channels.length === 0) throw new Error('give at least one channel');
   const pkg = await loadModelPackage(dir);
   const items = validationItems(corpora, flags, (l) => process.stderr.write(`${l}\n`));
   const vad = await SileroVad.load();
   try {
-    const out: Array<{ channel: string; found: ClipLogits }> = [];
+    const out: Array<{ channel: string; found: ClipLogits; draws: number }> = [];
     for (const channel of channels) {
       const name = channelName(channel);
-      const label = channels.length > 1 ? `temperature (${name})` : 'temperature';
-      const found = await clipLogits(items, pkg, { vad, seed, channel, label, earlyMs });
-      out.push({ channel: name, found });
+      const n = isRandomChannel(channel) ? draws : 1;
+      const parts: ClipLogits[] = [];
+      for (let draw = 0; draw < n; draw++) {
+        const label = `temperature${channels.length > 1 || n > 1 ? ` (${name}${n > 1 ? `, draw ${draw + 1}/${n}` : ''})` : ''}`;
+        parts.push(await clipLogits(items, pkg, { vad, seed, channel, label, earlyMs, draw }));
+      }
+      out.push({ channel: name, found: concatClipLogits(parts), draws: n });
     }
     return out;
   } finally {
@@ -87,14 +93,36 @@ export async function validationLogitsOnChannels(
   }
 }
 
-/** Clip logits of several channels as one set (what a temperature over channels is fitted on). */
-export function pooledLogits(sets: ReadonlyArray<{ found: Pick<ClipLogits, 'logits' | 'truth'> }>): {
+/** Several passes' clip logits as one (the draws of a random channel). */
+function concatClipLogits(parts: readonly ClipLogits[]): ClipLogits {
+  return {
+    logits: parts.flatMap((p) => p.logits),
+    windows: parts.flatMap((p) => p.windows),
+    items: parts.flatMap((p) => p.items),
+    truth: parts.flatMap((p) => p.truth),
+    skipped: parts.reduce((a, p) => a + p.skipped, 0),
+    early: {
+      logits: parts.flatMap((p) => p.early.logits),
+      truth: parts.flatMap((p) => p.early.truth),
+    },
+  };
+}
+
+/**
+ * Clip logits of several channels as one set (what a temperature over channels is fitted on), each
+ * clip weighted 1 / the draws of its channel, so every channel counts as much however often it was drawn.
+ */
+export function pooledLogits(
+  sets: ReadonlyArray<{ found: Pick<ClipLogits, 'logits' | 'truth'>; draws?: number }>,
+): {
   logits: number[][];
   truth: number[];
+  weights: number[];
 } {
   return {
     logits: sets.flatMap((s) => s.found.logits),
     truth: sets.flatMap((s) => s.found.truth),
+    weights: sets.flatMap((s) => s.found.logits.map(() => 1 / (s.draws ?? 1))),
   };
 }
 
