@@ -10,7 +10,7 @@
  * band does not change mid-call, and flipping a VAD back and forth would cost more than it gives.
  * Measured thresholds and their error rates: `models/experiments/README.md`, session 15.
  */
-import { RealPowerSpectrum } from '../features/rfft.ts';
+import { periodicWindow, RealPowerSpectrum } from '../features/rfft.ts';
 import type { Bandwidth } from './vad.ts';
 
 export interface BandDetectorOptions {
@@ -57,7 +57,6 @@ export class BandDetector {
   private speechSum = 0;
   private upperSum = 0;
   private active = 0;
-  private blocks = 0;
   private decided: Bandwidth | undefined;
 
   constructor(options: Partial<BandDetectorOptions> = {}) {
@@ -65,7 +64,7 @@ export class BandDetector {
     this.options = o;
     const n = o.blockSamples;
     this.spectrum = new RealPowerSpectrum(n);
-    this.window = Float64Array.from({ length: n }, (_, i) => 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
+    this.window = periodicWindow('hann', n);
     this.power = new Float64Array(n / 2 + 1);
     this.block = new Float32Array(n);
     const bin = (hz: number) => Math.round((hz * n) / o.sampleRate);
@@ -87,11 +86,6 @@ export class BandDetector {
   /** Upper-band energy relative to the speech band so far, in dB (`NaN` before any loud block). */
   get upperBandDb(): number {
     return this.speechSum > 0 ? 10 * Math.log10(Math.max(this.upperSum, 1e-30) / this.speechSum) : Number.NaN;
-  }
-
-  /** Loud blocks counted so far, and blocks read. */
-  get counts(): { active: number; blocks: number } {
-    return { active: this.active, blocks: this.blocks };
   }
 
   /**
@@ -118,7 +112,6 @@ export class BandDetector {
   /** Counts one block; true when it decided the band. */
   private readBlock(): boolean {
     const o = this.options;
-    this.blocks++;
     this.spectrum.power(this.block, 0, this.window, this.block.length, this.power);
     const sum = ([a, b]: readonly [number, number]) => {
       let s = 0;

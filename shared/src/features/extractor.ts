@@ -20,7 +20,7 @@ import { dctOrthoMatrix } from './dct.ts';
 import { melFilterbank, type SparseFilterbank, toSparse } from './mel.ts';
 import { type FeatureLayout, type FeatureOptions, featureLayout, resolveFeatureOptions } from './options.ts';
 import { DEFAULT_OCTAVE_CHECK, PitchAnalyzer } from './pitch.ts';
-import { RealPowerSpectrum } from './rfft.ts';
+import { periodicWindow, RealPowerSpectrum } from './rfft.ts';
 import { ChromaTable, ContrastTable, spectralShape } from './spectral.ts';
 
 const DB_PER_NEPER = 10 / Math.LN10;
@@ -35,14 +35,6 @@ export interface FeatureBlock {
 }
 
 const off = (layout: FeatureLayout, name: keyof FeatureLayout): number => layout[name]?.offset ?? -1;
-
-/** Periodic window of `length` samples. */
-function makeWindow(kind: 'hann' | 'hamming', length: number): Float64Array {
-  const w = new Float64Array(length);
-  const a0 = kind === 'hann' ? 0.5 : 0.54;
-  for (let n = 0; n < length; n++) w[n] = a0 - (1 - a0) * Math.cos((2 * Math.PI * n) / length);
-  return w;
-}
 
 /** Incremental, chunking-invariant feature extractor. See the module comment for the framing. */
 export class FeatureExtractor {
@@ -108,7 +100,7 @@ export class FeatureExtractor {
     this.needMel = has('logmel') || has('mfcc');
     this.needMag = has('contrast') || has('centroid') || has('bandwidth') || has('rolloff');
     this.needSpectrum = this.needMel || this.needMag || has('chroma');
-    this.window = makeWindow(o.window, o.winLength);
+    this.window = periodicWindow(o.window, o.winLength);
     this.spectrum = new RealPowerSpectrum(o.nFft);
     const nBins = (o.nFft >> 1) + 1;
     this.power = new Float64Array(nBins);

@@ -1,4 +1,5 @@
 import FFT from 'fft.js';
+import { periodicWindow } from './rfft.ts';
 
 /** Options of {@link PitchAnalyzer}. */
 export interface PitchOptions {
@@ -465,10 +466,7 @@ export class PitchAnalyzer {
     const size = full.size;
     const n = Math.min(size, this.options.frameLength);
     const start = offset + ((this.options.frameLength - n) >> 1);
-    if (this.hann === null || this.hann.length !== n) {
-      this.hann = new Float64Array(n);
-      for (let i = 0; i < n; i++) this.hann[i] = 0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n);
-    }
+    if (this.hann === null || this.hann.length !== n) this.hann = periodicWindow('hann', n);
     let mean = 0;
     for (let i = 0; i < n; i++) mean += buf[start + i]!;
     mean /= n;

@@ -5,6 +5,14 @@
  */
 import FFT from 'fft.js';
 
+/** Periodic Hann (or Hamming) window of `length` samples, the analysis window of every spectrum here. */
+export function periodicWindow(kind: 'hann' | 'hamming', length: number): Float64Array {
+  const w = new Float64Array(length);
+  const a0 = kind === 'hann' ? 0.5 : 0.54;
+  for (let n = 0; n < length; n++) w[n] = a0 - (1 - a0) * Math.cos((2 * Math.PI * n) / length);
+  return w;
+}
+
 export class RealPowerSpectrum {
   readonly size: number;
   private readonly fft: FFT;
