@@ -97,6 +97,9 @@ describe('a temperature over pooled channels', () => {
         [3, 1],
       ],
       truth: [0, 1, 0],
+      weights: [1, 1, 1],
     });
+    // A channel drawn twice per clip weighs each draw half, so it counts as much as one draw.
+    expect(pooledLogits([a, { ...b, draws: 2 }]).weights).toEqual([1, 0.5, 0.5]);
   });
 });
