@@ -5,7 +5,9 @@
  * clip's speech statistics, so training can normalise them with any simulated session.
  *
  * Cache files are keyed by a hash of the analysis configuration, the variant, the seed and every
- * input file's path, size and modification time: change any of them and the variant is rebuilt.
+ * input file's bytes, speaker, label and `augmentKey` (corpus and path inside the corpus folder, not
+ * where the folder sits): change any of them and the variant is rebuilt; move the corpora, or use
+ * them from another checkout with `--cache` pointing here, and it is reused.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -99,8 +101,11 @@ async function contentHash(path: string): Promise<string> {
   return hash;
 }
 
-/** Layout of the cache files; bump it when a field is added (v2: speech rows of each window). */
-const CACHE_FORMAT = 2;
+/**
+ * Layout of the cache files; bump it when a field is added (v2: speech rows of each window; v3: keyed
+ * by `augmentKey` instead of the absolute path).
+ */
+const CACHE_FORMAT = 3;
 
 async function cacheKey(items: readonly CorpusItem[], o: CacheOptions): Promise<string> {
   const h = createHash('sha256');
@@ -115,9 +120,10 @@ async function cacheKey(items: readonly CorpusItem[], o: CacheOptions): Promise<
       format: CACHE_FORMAT,
     }),
   );
-  // Audio by content, not by modification time: a corpus copied or unpacked anew keeps its cache.
+  // Audio by content, not by modification time, and by its place inside its corpus, not on disk: a
+  // corpus copied, unpacked anew or moved keeps its cache.
   for (const it of items) {
-    h.update(`${it.path}\0${await contentHash(it.path)}\0${it.speaker}\0${it.label}\n`);
+    h.update(`${augmentKey(it)}\0${await contentHash(it.path)}\0${it.speaker}\0${it.label}\n`);
   }
   return h.digest('hex').slice(0, 24);
 }
@@ -126,7 +132,7 @@ async function cacheKey(items: readonly CorpusItem[], o: CacheOptions): Promise<
 export async function buildWindowCache(items: readonly CorpusItem[], o: CacheOptions): Promise<WindowCache> {
   const key = `${o.variant.id}-${await cacheKey(items, o)}`;
   const base = join(o.cacheDir, key);
-  if (existsSync(`${base}.json`) && existsSync(`${base}.f32`)) return loadCache(base, key);
+  if (existsSync(`${base}.json`) && existsSync(`${base}.f32`)) return loadCache(base, key, items);
 
   const analyzerConfig: AnalyzerConfig = { ...o.analyzer, normalizer: undefined };
   const probe = new StreamAnalyzer(analyzerConfig, async () => 0);
@@ -219,7 +225,11 @@ export async function buildWindowCache(items: readonly CorpusItem[], o: CacheOpt
   return cache;
 }
 
-async function loadCache(base: string, key: string): Promise<WindowCache> {
+/**
+ * A stored cache. Its clips are the items' in order (the key hashes them in order), so each clip
+ * takes its item's current path: a cache built where the corpora sat before names where they are now.
+ */
+async function loadCache(base: string, key: string, items: readonly CorpusItem[]): Promise<WindowCache> {
   const meta = JSON.parse(await readFile(`${base}.json`, 'utf8')) as Omit<
     WindowCache,
     'data' | 'padStart' | 'padEnd' | 'speechStart' | 'speechEnd'
@@ -235,7 +245,7 @@ async function loadCache(base: string, key: string): Promise<WindowCache> {
     key,
     dim: meta.dim,
     windowFrames: meta.windowFrames,
-    clips: meta.clips,
+    clips: meta.clips.map((c, i) => ({ ...c, path: items[i]?.path ?? c.path })),
     data,
     padStart: Int16Array.from(meta.padStart),
     padEnd: Int16Array.from(meta.padEnd),
