@@ -116,6 +116,28 @@ describe.runIf(hasData && hasChromium)('try it: microphone in the browser', () =
     await page.close();
   }, 30_000);
 
+  it('says when an uploaded telephone recording is heard as telephone audio', async () => {
+    const page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // An 8 kHz call recording: the page resamples it to 16 kHz, and the server finds from the audio
+    // that nothing lies above 4 kHz and moves the stream's VAD to its telephone mode.
+    const at8k = await resampleOffline(
+      await call(8, ['03-01-05-02-01-01', '03-01-01-01-02-01']),
+      16000,
+      8000,
+    );
+    const path = join(mkdtempSync(join(tmpdir(), 'emostream-file-')), 'call-8k.wav');
+    writeFileSync(path, encodeWav(at8k, 8000, { bitDepth: 16 }));
+    await page.goto(`${srv.url}/try`);
+    await page.getByLabel('Audio file to replay').setInputFiles(path);
+    const band = page.getByTestId('try-band');
+    await band.waitFor({ timeout: 15_000 });
+    await expect(band.textContent()).resolves.toMatch(/telephone audio, detected at \d+\.\d s/);
+    await page.locator('[data-testid="summary"][data-final="true"]').waitFor({ timeout: 30_000 });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 45_000);
+
   it("shows the server's error code when the stream id is already in use", async () => {
     const other = await streamFromSdk(srv.url, await call(8, ['03-01-01-01-01-01']), {
       streamId: 'taken-id',

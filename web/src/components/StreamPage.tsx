@@ -5,9 +5,8 @@
  * export (no dynamic route segments).
  */
 import { useEffect, useState } from 'react';
-import type { StreamView } from '../lib/stream-model.ts';
 import { useSnapshot, useStore, useSubscription } from '../lib/use-dashboard.ts';
-import { ConnectionPill, metadataText, SiteHeader } from './bits.tsx';
+import { bandText, ConnectionPill, metadataText, SiteHeader } from './bits.tsx';
 import { CurrentEmotion, RecentWindows, SummaryPanel, Timeline } from './StreamDetail.tsx';
 
 function readId(): string | null {
@@ -64,7 +63,8 @@ export default function StreamPage() {
                 {metadataText(view.info.metadata) || 'no metadata'} · session {view.info.sessionId} · model{' '}
                 {view.info.model.id} · {view.info.input.encoding} {view.info.input.sampleRate} Hz ×{' '}
                 {view.info.input.channels}
-                {bandText(view)} · started {new Date(view.info.startedAt).toLocaleTimeString()}
+                {bandText(view) && ` · ${bandText(view)}`} · started{' '}
+                {new Date(view.info.startedAt).toLocaleTimeString()}
               </p>
             )}
             {!view && snap.connection.status === 'live' && (
@@ -89,13 +89,4 @@ export default function StreamPage() {
       </main>
     </>
   );
-}
-
-/** How the stream's band shows: telephone audio, and when the server found it if it did. */
-function bandText(view: Pick<StreamView, 'info' | 'narrowbandDetectedMs'>): string {
-  if (view.info?.bandwidth !== 'narrowband') return '';
-  const at = view.narrowbandDetectedMs;
-  return at === null
-    ? ' · telephone audio (narrowband VAD)'
-    : ` · telephone audio, detected at ${(at / 1000).toFixed(1)} s (narrowband VAD)`;
 }

@@ -10,7 +10,7 @@ import { useEffect, useRef, useState } from 'react';
 import { CAPTURE_RATE, decodeFile, type MicrophoneCapture, startMicrophone } from '../lib/capture.ts';
 import { serverUrl } from '../lib/server-url.ts';
 import { useSnapshot, useStore } from '../lib/use-dashboard.ts';
-import { formatDuration, SiteHeader } from './bits.tsx';
+import { bandText, formatDuration, SiteHeader } from './bits.tsx';
 import { CurrentEmotion, RecentWindows, SummaryPanel, Timeline } from './StreamDetail.tsx';
 
 type Phase = 'idle' | 'preparing' | 'connecting' | 'microphone' | 'file' | 'stopping' | 'done' | 'failed';
@@ -342,6 +342,11 @@ export default function TryPage() {
             {phase === 'done' && `Stopped ${view ? view.id : ''}. ${source}`}
             {phase === 'failed' && 'Stopped with an error.'}
           </output>
+          {view && bandText(view) && (
+            <p className="muted" data-testid="try-band">
+              Heard as {bandText(view)}: the speech detector listens in its telephone mode.
+            </p>
+          )}
           {(phase === 'microphone' || phase === 'file') && (
             <div className="try-meters">
               <label>

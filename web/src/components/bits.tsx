@@ -5,6 +5,7 @@
  */
 import { emotionColor, emotionName } from '../lib/emotions.ts';
 import type { ConnectionState } from '../lib/store.ts';
+import type { StreamView } from '../lib/stream-model.ts';
 
 const LINKS = [
   { href: '/', label: 'Live streams' },
@@ -148,4 +149,13 @@ export function metadataText(metadata: Record<string, unknown> | undefined): str
   return Object.entries(metadata)
     .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' · ');
+}
+
+/** How a stream's band shows ('' unless telephone audio): and when the server found it, if it did. */
+export function bandText(view: Pick<StreamView, 'info' | 'narrowbandDetectedMs'>): string {
+  if (view.info?.bandwidth !== 'narrowband') return '';
+  const at = view.narrowbandDetectedMs;
+  return at === null
+    ? 'telephone audio (narrowband VAD)'
+    : `telephone audio, detected at ${(at / 1000).toFixed(1)} s (narrowband VAD)`;
 }
