@@ -20,6 +20,8 @@ export interface ClipLogits {
   logits: number[][];
   /** Per clip, each window's logits (what live events are computed from). */
   windows: number[][][];
+  /** Per clip, each window's estimated signal-to-noise ratio (dB; NaN where none was estimated). */
+  windowSnrDb: number[][];
   /** Per clip, the item it came from. */
   items: CorpusItem[];
   /** Class index of each clip. */
@@ -55,6 +57,7 @@ export async function clipLogits(
   let skipped = items.length - scored.length;
   const logits: number[][] = [];
   const windows: number[][][] = [];
+  const windowSnrDb: number[][] = [];
   const kept: CorpusItem[] = [];
   const truth: number[] = [];
   const early: ClipLogits['early'] = { logits: [], truth: [] };
@@ -90,10 +93,11 @@ export async function clipLogits(
         ),
       );
       windows.push(full.map((w) => w.logits));
+      windowSnrDb.push(full.map((w) => w.snrDb ?? Number.NaN));
       kept.push(item);
       truth.push(cls);
     }
   }
   bar.stop();
-  return { logits, windows, items: kept, truth, skipped, early };
+  return { logits, windows, windowSnrDb, items: kept, truth, skipped, early };
 }

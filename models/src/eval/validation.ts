@@ -98,6 +98,7 @@ function concatClipLogits(parts: readonly ClipLogits[]): ClipLogits {
   return {
     logits: parts.flatMap((p) => p.logits),
     windows: parts.flatMap((p) => p.windows),
+    windowSnrDb: parts.flatMap((p) => p.windowSnrDb),
     items: parts.flatMap((p) => p.items),
     truth: parts.flatMap((p) => p.truth),
     skipped: parts.reduce((a, p) => a + p.skipped, 0),

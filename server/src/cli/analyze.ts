@@ -133,6 +133,7 @@ const program = new Command()
             confidence: w.confidence,
             scores: Object.fromEntries(classes.map((c, j) => [c, w.probs[j]!])),
             uncertain: w.uncertain,
+            ...(w.snrDb !== undefined ? { snrDb: Math.round(w.snrDb * 10) / 10 } : {}),
             modelId: id,
             receivedAt: emittedAt,
             emittedAt,

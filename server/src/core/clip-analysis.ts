@@ -25,6 +25,8 @@ export interface WindowResult extends EmotionScores {
   startMs: number;
   endMs: number;
   logits: number[];
+  /** The window's estimated signal-to-noise ratio, dB (`FeatureWindow.snrDb`). */
+  snrDb?: number;
 }
 
 export interface ClipResult {
@@ -111,7 +113,7 @@ export async function analyzeSamples(
     const logits = await engine.infer(input, part.length);
     part.forEach((w, j) => {
       const row = Array.from(logits.subarray(j * engine.classes, (j + 1) * engine.classes));
-      const probs = calibratedProbs(row, windowTemperature(config, w.kind));
+      const probs = calibratedProbs(row, windowTemperature(config, w.kind, w.snrDb));
       results.push({
         ...decide(probs, config.classes, threshold),
         index: w.index,
@@ -120,6 +122,7 @@ export async function analyzeSamples(
         startMs: (w.startSample / 16000) * 1000,
         endMs: (w.endSample / 16000) * 1000,
         logits: row,
+        ...(w.snrDb !== undefined ? { snrDb: w.snrDb } : {}),
       });
     });
   }

@@ -19,6 +19,7 @@ import {
   type NormalizerState,
   StreamNormalizer,
 } from '@emostream/shared/analysis/normalizer';
+import { SnrEstimator } from '@emostream/shared/analysis/snr';
 import {
   type Bandwidth,
   resolveVadOptions,
@@ -99,6 +100,8 @@ export class StreamAnalyzer {
   readonly vadMachine: VadStateMachine;
   readonly windower: Windower;
   readonly normalizer: StreamNormalizer | null;
+  /** Each window's estimated signal-to-noise ratio (`FeatureWindow.snrDb`). */
+  readonly snr = new SnrEstimator();
   private readonly vadFrame: Float32Array;
   private vadFill = 0;
   private samples = 0;
@@ -143,6 +146,7 @@ export class StreamAnalyzer {
   async push(samples: Float32Array): Promise<AnalyzerOutput> {
     if (this.ended) throw new Error('analyzer: push() after end()');
     const out: AnalyzerOutput = { windows: [], vad: [] };
+    this.snr.push(samples);
     const block = this.features.push(samples);
     out.windows.push(...this.windower.pushFrames(block.data, block.frames));
     const n = this.vadFrame.length;
@@ -161,6 +165,15 @@ export class StreamAnalyzer {
         out.vad.push(...events);
         out.windows.push(...this.windower.onVad(events, this.vadMachine.framesSeen * n));
       }
+    }
+    return this.withSnr(out);
+  }
+
+  /** Sets each window's `snrDb` from the levels of the audio seen so far. */
+  private withSnr(out: AnalyzerOutput): AnalyzerOutput {
+    for (const w of out.windows) {
+      const snr = this.snr.snrDb(w.startSample, w.endSample);
+      if (snr !== undefined) w.snrDb = snr;
     }
     return out;
   }
@@ -206,6 +219,6 @@ export class StreamAnalyzer {
     out.vad.push(...events);
     out.windows.push(...this.windower.onVad(events, this.samples));
     out.windows.push(...this.windower.flush(this.samples));
-    return out;
+    return this.withSnr(out);
   }
 }

@@ -165,6 +165,7 @@ export class StreamPipeline {
           confidence: i.confidence,
           scores,
           uncertain: i.uncertain,
+          ...(w.snrDb !== undefined ? { snrDb: Math.round(w.snrDb * 10) / 10 } : {}),
           modelId: p.modelId,
           receivedAt: i.item.receivedAt,
           emittedAt: now,

@@ -2,10 +2,11 @@
  * Silero VAD cost per 96 ms frame in each of its modes, batched as the server batches streams: the
  * 16 kHz mode (wideband streams) and the 8 kHz mode (narrowband streams: each frame low-passed and
  * decimated 2:1 first), the decimation filter alone, and band detection (wideband-rate streams
- * with `bandwidth: "auto"`, until it decides). CPU time of this process (ONNX Runtime runs
+ * with `bandwidth: "auto"`, until it decides), and the SNR estimate every stream runs. CPU time of this process (ONNX Runtime runs
  * one intra-op thread, as the server configures it).
  */
 import { BandDetector } from '@emostream/shared/analysis/band';
+import { SnrEstimator } from '@emostream/shared/analysis/snr';
 import { DECIMATION_HISTORY, decimateHalf, SileroVad, type VadRate } from './silero.ts';
 
 export interface VadBenchResult {
@@ -22,6 +23,11 @@ export interface VadBenchResult {
    * runs it on each frame until it decides, about the first two seconds of sound).
    */
   bandDetectionUsPerFrame: number;
+  /**
+   * CPU microseconds of the SNR estimate per second of one stream: its block powers (every sample)
+   * and one window's estimate per second (the 1 s hop), over a full 30 s history.
+   */
+  snrUsPerStreamSecond: number;
 }
 
 export async function runVadBench(o: { seconds?: number } = {}): Promise<VadBenchResult> {
@@ -61,6 +67,16 @@ export async function runVadBench(o: { seconds?: number } = {}): Promise<VadBenc
   const t1 = process.cpuUsage();
   for (let i = 0; i < reps; i++) detector.push(frames[i % batch]!);
   const ub = process.cpuUsage(t1);
+  // The SNR estimate: 40 s of audio pushed in frames (the history full), then timed over `reps` frames
+  // with one window estimate per 10.4 frames (a second).
+  const snr = new SnrEstimator();
+  for (let i = 0; i < Math.ceil((40 * 16000) / n); i++) snr.push(frames[i % batch]!);
+  const t2 = process.cpuUsage();
+  for (let i = 0; i < reps; i++) {
+    snr.push(frames[i % batch]!);
+    if (i % 10 === 0) snr.snrDb(snr.samples - 48000, snr.samples);
+  }
+  const us = process.cpuUsage(t2);
   const perSecond = 16000 / n;
   const r3 = (x: number) => Math.round(x * 1000) / 1000;
   return {
@@ -70,5 +86,6 @@ export async function runVadBench(o: { seconds?: number } = {}): Promise<VadBenc
     msPerStreamSecond: { wideband: r3(wideband * perSecond), narrowband: r3(narrowband * perSecond) },
     decimationUsPerFrame: r3((u.user + u.system) / reps),
     bandDetectionUsPerFrame: r3((ub.user + ub.system) / reps),
+    snrUsPerStreamSecond: r3(((us.user + us.system) / reps) * perSecond),
   };
 }

@@ -95,6 +95,11 @@ export interface FeatureWindow {
   segment: number;
   /** Normalised features, row-major `frames x dim`. */
   data: Float32Array;
+  /**
+   * Estimated signal-to-noise ratio of the window's audio, dB (`SnrEstimator`); set by the
+   * `StreamAnalyzer`, which sees the samples, undefined when it could not be estimated.
+   */
+  snrDb?: number;
 }
 
 interface Segment {

@@ -105,6 +105,18 @@ export const modelConfigSchema = z.object({
    * temperature would make them over-confident. Absent: `temperature`.
    */
   earlyTemperature: z.number().positive().optional(),
+  /**
+   * The temperature follows each window's estimated signal-to-noise ratio (`snrTemperatureFactor`):
+   * unchanged at and above `kneeDb`, raised by `slopePerDb` per dB below it, at most `maxFactor` times.
+   * Absent: one temperature whatever the noise.
+   */
+  snrTemperature: z
+    .object({
+      kneeDb: z.number(),
+      slopePerDb: z.number().min(0),
+      maxFactor: z.number().min(1),
+    })
+    .optional(),
   /** Below this confidence an event is flagged `uncertain` (seed 003 uses 0.55). */
   uncertainThreshold: z.number().min(0).max(1),
   /** How a clip's window probabilities combine into one clip decision. */

@@ -26,12 +26,41 @@ export function calibratedProbs(logits: ArrayLike<number>, temperature: number):
   return out;
 }
 
-/** The temperature for a window of this kind: early windows have their own when the model has one. */
+/**
+ * How a model's temperature follows a window's estimated signal-to-noise ratio (`FeatureWindow.snrDb`):
+ * unchanged at and above `kneeDb`, and below it raised by `slopePerDb` per dB under the knee, at most
+ * to `maxFactor` times. Noise makes the network over-confident (validation speakers at 10 dB SNR:
+ * confidence 7 points above accuracy at the temperature that fits clean audio), so noisier windows get
+ * a softer softmax. Fitted on the validation speakers under the channels the temperature is fitted
+ * over (`models/experiments/README.md`, session 16).
+ */
+export interface SnrTemperature {
+  kneeDb: number;
+  slopePerDb: number;
+  maxFactor: number;
+}
+
+/** The factor on the temperature for a window with this SNR estimate (1 when there is none). */
+export function snrTemperatureFactor(snrDb: number | undefined, s: SnrTemperature | undefined): number {
+  if (s === undefined || snrDb === undefined || !Number.isFinite(snrDb) || snrDb >= s.kneeDb) return 1;
+  return Math.min(s.maxFactor, 1 + s.slopePerDb * (s.kneeDb - snrDb));
+}
+
+/**
+ * The temperature for a window of this kind and SNR estimate: early windows have their own when the
+ * model has one, and a model with `snrTemperature` raises it for noisy windows.
+ */
 export function windowTemperature(
-  config: { temperature: number; earlyTemperature?: number | undefined },
+  config: {
+    temperature: number;
+    earlyTemperature?: number | undefined;
+    snrTemperature?: SnrTemperature | undefined;
+  },
   kind: string,
+  snrDb?: number,
 ): number {
-  return kind === 'early' ? (config.earlyTemperature ?? config.temperature) : config.temperature;
+  const base = kind === 'early' ? (config.earlyTemperature ?? config.temperature) : config.temperature;
+  return base * snrTemperatureFactor(snrDb, config.snrTemperature);
 }
 
 /** The decision for a probability row. */

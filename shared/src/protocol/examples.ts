@@ -115,6 +115,7 @@ export const exampleEmotion: EmotionEvent = {
     surprised: 0.03,
   },
   uncertain: false,
+  snrDb: 41.3,
   modelId: exampleModel.id,
   receivedAt: t0 + 4190,
   emittedAt: t0 + 4236,

@@ -275,6 +275,12 @@ export interface EmotionEvent {
   scores: Record<string, number>;
   /** True when `confidence` is below `options.uncertainThreshold`. */
   uncertain: boolean;
+  /**
+   * The window's estimated signal-to-noise ratio in dB, to 0.1 dB: its speech level over the stream's
+   * noise floor (the quiet moments of the last 30 s). Studio and quiet-room speech reads 30-70,
+   * background noise at 20 dB about 23, at 10 dB about 14. Absent when it could not be estimated.
+   */
+  snrDb?: number;
   modelId: string;
   /** Server wall clock when the message holding the window's last audio arrived, ms since the epoch. */
   receivedAt: number;

@@ -263,6 +263,10 @@ export const emotionEventSchema = z
     confidence: probability,
     scores: z.record(z.string(), probability).meta({ description: 'Probability per class, model order.' }),
     uncertain: z.boolean(),
+    snrDb: z.number().optional().meta({
+      description:
+        "The window's estimated signal-to-noise ratio, dB (speech level over the stream's noise floor; under about 20: a noisy line).",
+    }),
     modelId: z.string(),
     receivedAt: wallClock("When the window's last audio arrived."),
     emittedAt: wallClock('When the event was sent.'),

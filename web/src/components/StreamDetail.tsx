@@ -7,7 +7,7 @@
 import { useState } from 'react';
 import { drawTimeline, formatClock, type TimeRange } from '../lib/draw.ts';
 import { emotionName } from '../lib/emotions.ts';
-import type { StreamView } from '../lib/stream-model.ts';
+import { NOISY_BELOW_DB, type StreamView, snrText } from '../lib/stream-model.ts';
 import { AutoCanvas } from './AutoCanvas.tsx';
 import { EmotionTag, formatDuration, Legend, SpeechPill, Swatch } from './bits.tsx';
 
@@ -64,6 +64,15 @@ export function CurrentEmotion({ view }: { view: StreamView }) {
           <span className="muted" data-kind={c.kind}>
             {c.kind === 'early' ? 'early estimate' : 'window'} {formatClock(c.startMs)}–{formatClock(c.endMs)}{' '}
             · latency {Math.max(0, c.emittedAt - c.receivedAt)} ms
+          </span>
+        )}
+        {c && snrText(c.snrDb) && (
+          <span
+            className={c.snrDb! < NOISY_BELOW_DB ? 'snr snr-noisy' : 'snr muted'}
+            data-testid="current-snr"
+            data-snr={c.snrDb}
+          >
+            {snrText(c.snrDb)}
           </span>
         )}
       </div>
@@ -232,6 +241,9 @@ export function RecentWindows({ view, count = 8 }: { view: StreamView; count?: n
               </th>
               <th scope="col">Emotion</th>
               <th scope="col">Kind</th>
+              <th scope="col" className="num" title="Estimated signal-to-noise ratio of the window's audio">
+                SNR
+              </th>
               <th scope="col" className="num">
                 Latency
               </th>
@@ -253,6 +265,9 @@ export function RecentWindows({ view, count = 8 }: { view: StreamView; count?: n
                   />
                 </td>
                 <td>{w.kind}</td>
+                <td className={w.snrDb !== undefined && w.snrDb < NOISY_BELOW_DB ? 'num snr-noisy' : 'num'}>
+                  {w.snrDb === undefined ? '–' : `${Math.round(w.snrDb)} dB`}
+                </td>
                 <td className="num">{Math.max(0, w.emittedAt - w.receivedAt)} ms</td>
               </tr>
             ))}

@@ -9,7 +9,7 @@ import {
 import type { EmotionEvent } from '@emostream/shared/protocol/messages';
 import { SummaryBuilder } from '@emostream/shared/protocol/summary';
 import { describe, expect, it } from 'vitest';
-import { type AlertSettings, StreamModel } from './stream-model.ts';
+import { type AlertSettings, NOISY_BELOW_DB, StreamModel, snrText } from './stream-model.ts';
 
 const classes = exampleStreamInfo.model.classes;
 
@@ -101,6 +101,22 @@ describe('StreamModel', () => {
     // A negative early window between negative full windows neither counts nor breaks the run.
     m.add({ ...win(3, 5500, 'angry', 0.95, 3000), kind: 'early' });
     expect(m.negativeRun(settings)).toMatchObject({ ms: 4000, windows: 2 });
+  });
+
+  it("keeps each window's SNR estimate and says when the line is noisy", () => {
+    const m = new StreamModel('s');
+    m.start(exampleStreamInfo);
+    m.add(win(0, 4000, 'happy', 0.9));
+    expect(m.view(settings, 0).current?.snrDb).toBe(exampleEmotion.snrDb);
+    m.add({ ...win(1, 5000, 'sad', 0.7), snrDb: 13.6 });
+    expect(m.view(settings, 0).current?.snrDb).toBe(13.6);
+    const { snrDb: _drop, ...older } = win(2, 6000, 'sad', 0.7);
+    m.add(older);
+    expect(m.view(settings, 0).current).not.toHaveProperty('snrDb');
+    expect(snrText(41.3)).toBe('SNR 41 dB');
+    expect(snrText(13.6)).toBe('SNR 14 dB, noisy line: less accurate');
+    expect(snrText(NOISY_BELOW_DB)).toBe(`SNR ${NOISY_BELOW_DB} dB`);
+    expect(snrText(undefined)).toBe('');
   });
 
   it('ignores an emotion it already has (same seq after a reconnect)', () => {

@@ -36,6 +36,18 @@ export interface WindowPoint {
   /** Server wall clock when the window's last audio arrived and when its event left (latency = difference). */
   receivedAt: number;
   emittedAt: number;
+  /** The window's estimated signal-to-noise ratio (dB), when the server sent one. */
+  snrDb?: number;
+}
+
+/** Below this estimated SNR (dB) a window's line is called noisy: 10 dB noise reads about 14, 20 dB about 23. */
+export const NOISY_BELOW_DB = 20;
+
+/** How a window's SNR estimate shows: '' without one, else "SNR 14 dB", noting a noisy line. */
+export function snrText(snrDb: number | undefined): string {
+  if (snrDb === undefined || !Number.isFinite(snrDb)) return '';
+  const text = `SNR ${Math.round(snrDb)} dB`;
+  return snrDb < NOISY_BELOW_DB ? `${text}, noisy line: less accurate` : text;
 }
 
 /** A speech segment; `endMs` is null while it is open. */
@@ -227,6 +239,7 @@ export class StreamModel {
           scores: this.classes.map((c) => event.scores[c] ?? 0),
           receivedAt: event.receivedAt,
           emittedAt: event.emittedAt,
+          ...(event.snrDb !== undefined ? { snrDb: event.snrDb } : {}),
         });
         if (this.windows.length > MAX_WINDOWS + 100)
           this.windows.splice(0, this.windows.length - MAX_WINDOWS);
