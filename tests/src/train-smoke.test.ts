@@ -281,6 +281,40 @@ describe.runIf(hasData)('train and evaluate commands', () => {
     expect(parseModelConfig(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))).temperature).toBe(
       config.temperature,
     );
+    // With --snr-temperature it also fits (or declines) a rule for noisy windows, on the same clips.
+    const calibratedSnr = join(tmp, 'pkg-calibrated-snr');
+    await run(
+      tsx,
+      [
+        'models/src/cli/calibrate.ts',
+        '--model',
+        out,
+        '--manifest',
+        csv6,
+        '--out',
+        calibratedSnr,
+        '--snr-temperature',
+        '--quiet',
+      ],
+      { cwd: root, env, maxBuffer: 1 << 24 },
+    );
+    const calSnr = parseModelConfig(JSON.parse(readFileSync(join(calibratedSnr, 'config.json'), 'utf8')));
+    const snrRecord = (
+      calSnr.calibration as {
+        snrTemperature: { fitted: unknown; nllBefore: number; nllAfter: number; windowsBelowKnee: number };
+      }
+    ).snrTemperature;
+    expect(calSnr.temperature).toBe(cal.temperature);
+    expect(snrRecord.nllAfter).toBeLessThanOrEqual(snrRecord.nllBefore);
+    if (snrRecord.fitted === null) {
+      expect(calSnr.snrTemperature).toBeUndefined();
+      expect(snrRecord.nllAfter).toBe(snrRecord.nllBefore);
+    } else {
+      expect(calSnr.snrTemperature).toEqual(snrRecord.fitted);
+      expect(snrRecord.nllAfter).toBeLessThan(snrRecord.nllBefore - 0.002);
+    }
+    expect(cal).not.toHaveProperty('snrTemperature');
+
     // Its card says so.
     await run(
       tsx,

@@ -8,6 +8,9 @@
  * The labels only choose the temperature; the network is unchanged, so the ranking of the classes and
  * the UA are too. Clips go through the server's pipeline, each speaker's clips as one session.
  *
+ * With `--snr-temperature` it also fits how the temperature rises for noisy windows (`snrTemperature`:
+ * a knee and a slope over each window's SNR estimate), kept only when it lowers the clips' NLL.
+ *
  * Speakers outside `--test-speakers` (and the official test speakers of the research corpora) are
  * used; `--split val` uses only the validation speakers. Speakers the package was trained on are
  * refused: their confidences measure fit, not new voices.
@@ -22,6 +25,7 @@ import { officialSplit } from '../corpora/split.ts';
 import type { CorpusName } from '../corpora/types.ts';
 import { clipLogits } from '../eval/clip-logits.ts';
 import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
+import { fitSnrTemperature } from '../eval/snr-temperature.ts';
 import {
   collect,
   commandLine,
@@ -69,6 +73,10 @@ const program = new Command()
   .requiredOption('--out <dir>', 'folder of the calibrated package (a copy; the original is unchanged)')
   .option('--name <id>', 'model id of the copy (default: <id>-calibrated)')
   .option('--seed <n>', 'order of clips within a session', Number, 1)
+  .option(
+    '--snr-temperature',
+    "also fit how the temperature rises in noise (snrTemperature: knee and slope over each window's SNR estimate, factor at most 2), when that lowers the clips' NLL; for audio whose noise varies from call to call",
+  )
   .option('--quiet', 'no progress bar')
   .action(async (opts) => {
     if (!['nontest', 'val'].includes(opts.split))
@@ -98,7 +106,7 @@ const program = new Command()
 
     const pkg = await loadModelPackage(dir);
     const vad = await SileroVad.load();
-    const { logits, truth, skipped } = await clipLogits(items, pkg, {
+    const { logits, truth, skipped, windows, windowSnrDb } = await clipLogits(items, pkg, {
       vad,
       seed: opts.seed,
       label: 'calibrate',
@@ -118,6 +126,14 @@ const program = new Command()
       );
       return { temperature: t, ua: m.ua, ece: m.ece, nll: m.nll };
     };
+    // With --snr-temperature: the knee and slope at the refitted temperature, on the same clips.
+    const snrFit = opts.snrTemperature
+      ? fitSnrTemperature(
+          windows.map((w, i) => ({ windows: w, snrDb: windowSnrDb[i]!, truth: truth[i]! })),
+          after,
+          config.classes,
+        )
+      : undefined;
     const calibration = {
       from: config.id,
       sources: corpora.sources,
@@ -127,6 +143,19 @@ const program = new Command()
       skipped,
       before: figures(before),
       after: figures(after),
+      ...(snrFit
+        ? {
+            snrTemperature: {
+              fitted: snrFit.snrTemperature ?? null,
+              // Clip probabilities as evaluate computes them (the mean of the windows'), at the new T.
+              nllBefore: snrFit.nllBefore,
+              nllAfter: snrFit.nllAfter,
+              eceBefore: snrFit.eceBefore,
+              eceAfter: snrFit.eceAfter,
+              windowsBelowKnee: snrFit.windowsBelowKnee,
+            },
+          }
+        : {}),
       command: commandLine('calibrate'),
     };
     await mkdir(out, { recursive: true });
@@ -142,11 +171,22 @@ const program = new Command()
       ...(config.earlyTemperature !== undefined
         ? { earlyTemperature: (config.earlyTemperature * after) / before }
         : {}),
+      // A rule fitted here replaces the package's; without --snr-temperature the package's is kept.
+      ...(snrFit ? { snrTemperature: snrFit.snrTemperature } : {}),
       calibration,
     };
+    if (copy.snrTemperature === undefined) delete copy.snrTemperature;
     await writeFile(join(out, 'config.json'), `${JSON.stringify(copy, null, 2)}\n`);
     const f = (x: { temperature: number; ece: number; nll: number }) =>
       `T ${x.temperature.toFixed(3)}: ECE ${x.ece.toFixed(3)}, NLL ${x.nll.toFixed(3)}`;
+    if (snrFit) {
+      const r = snrFit.snrTemperature;
+      process.stderr.write(
+        r
+          ? `noise: T x min(${r.maxFactor}, 1 + ${r.slopePerDb.toFixed(4)} x (${r.kneeDb} dB - SNR)) below ${r.kneeDb} dB (${(100 * snrFit.windowsBelowKnee).toFixed(1)}% of windows): NLL ${snrFit.nllBefore.toFixed(4)} -> ${snrFit.nllAfter.toFixed(4)}, ECE ${snrFit.eceBefore.toFixed(3)} -> ${snrFit.eceAfter.toFixed(3)}\n`
+          : `noise: no knee and slope lowered the NLL by 0.002 or more; one temperature for every SNR (NLL ${snrFit.nllBefore.toFixed(4)})\n`,
+      );
+    }
     process.stderr.write(
       `calibrated on ${logits.length} clips of ${calibration.speakers.length} speakers (${skipped} left out): ${f(calibration.before)} -> ${f(calibration.after)}\n` +
         `wrote ${out} (run \`npm run card\` or \`npm run evaluate\` on held-out speakers for its figures)\n`,

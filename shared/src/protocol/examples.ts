@@ -157,6 +157,7 @@ export const exampleSummary: SummaryEvent = {
   dominant: 'angry',
   meanScores: exampleEmotion.scores,
   uncertainWindows: 0,
+  noisyWindows: 0,
   counts: { messages: 450, bytes: 72000, shed: 2, connections: 1 },
   emittedAt: t0 + 9120,
 };

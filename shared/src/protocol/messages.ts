@@ -365,6 +365,8 @@ export interface SummaryEvent {
   meanScores: Record<string, number>;
   /** Windows flagged uncertain (also counted under their label). */
   uncertainWindows: number;
+  /** Windows whose `snrDb` is under 20 dB (`NOISY_SNR_DB`): heard on a noisy line, so less accurate. */
+  noisyWindows: number;
   counts: {
     /** Binary (audio) messages received. */
     messages: number;

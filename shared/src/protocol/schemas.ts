@@ -317,6 +317,7 @@ export const summaryEventSchema = z
     dominant: z.string().nullable(),
     meanScores: z.record(z.string(), probability),
     uncertainWindows: count('Windows flagged uncertain.'),
+    noisyWindows: count('Windows whose snrDb is under 20 dB (a noisy line).'),
     counts: z.looseObject({
       messages: count('Binary messages received.'),
       bytes: count('Audio bytes received.'),

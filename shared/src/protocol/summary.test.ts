@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exampleEmotion, exampleOverloaded, exampleSpeechEnd, exampleSpeechStart } from './examples.ts';
 import type { EmotionEvent } from './messages.ts';
-import { attributedMs, SummaryBuilder } from './summary.ts';
+import { attributedMs, NOISY_SNR_DB, SummaryBuilder } from './summary.ts';
 import { validateServerEvent } from './validate.ts';
 
 const classes = ['neutral', 'happy', 'angry'];
@@ -83,6 +83,25 @@ describe('SummaryBuilder', () => {
     c.add(window(0, 1000, 'angry'));
     c.add(window(1000, 2000, 'happy'));
     expect(c.dominant()).toBe('happy');
+  });
+
+  it('counts the windows heard on a noisy line (snrDb under NOISY_SNR_DB), early ones left out', () => {
+    const b = new SummaryBuilder(classes);
+    b.add(window(0, 3000, 'angry', { snrDb: 41.3 }));
+    b.add(window(1000, 4000, 'angry', { snrDb: NOISY_SNR_DB - 0.1 }));
+    b.add(window(2000, 5000, 'angry', { snrDb: NOISY_SNR_DB }));
+    b.add(window(4000, 7000, 'neutral', { snrDb: 12.5 }));
+    b.add(window(5000, 8000, 'neutral', { snrDb: 3, kind: 'early' }));
+    const { snrDb: _none, ...unknown } = window(6000, 9000, 'neutral');
+    b.add(unknown);
+    const s = b.build(end);
+    expect(s).toMatchObject({ windows: 5, noisyWindows: 2 });
+    expect(validateServerEvent(s).ok).toBe(true);
+    // State saved before the field existed resumes from 0.
+    const { noisyWindows: _old, ...legacy } = b.state;
+    const resumed = new SummaryBuilder(classes, legacy);
+    resumed.add(window(8000, 11000, 'neutral', { snrDb: 9 }));
+    expect(resumed.build(end).noisyWindows).toBe(1);
   });
 
   it('has no dominant label and no mean scores without windows', () => {

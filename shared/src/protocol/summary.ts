@@ -20,6 +20,13 @@
  */
 import type { EmotionTotal, EndReason, SummaryEvent, TimelineEntry } from './messages.ts';
 
+/**
+ * Below this estimated SNR (an emotion event's `snrDb`, dB) a window counts as heard on a noisy line:
+ * pink noise 10 dB under the speech reads about 14, 20 dB under it about 23 (models/experiments/README.md,
+ * session 16), and accuracy falls with it (the model card's noise rows).
+ */
+export const NOISY_SNR_DB = 20;
+
 /** Everything a summary is built from; plain data, so a resumable stream can keep it between connections. */
 export interface SummaryState {
   speechMs: number;
@@ -27,6 +34,8 @@ export interface SummaryState {
   windows: number;
   analysedMs: number;
   uncertainWindows: number;
+  /** Windows under `NOISY_SNR_DB`; absent in state saved before it existed. */
+  noisyWindows?: number;
   emotions: Record<string, EmotionTotal>;
   /** Sum of each class's score over all windows. */
   scoreSums: Record<string, number>;
@@ -42,6 +51,7 @@ function emptyState(): SummaryState {
     windows: 0,
     analysedMs: 0,
     uncertainWindows: 0,
+    noisyWindows: 0,
     emotions: {},
     scoreSums: {},
     lastWindowEndMs: null,
@@ -116,6 +126,8 @@ export class SummaryBuilder {
         this.s.windows++;
         this.s.analysedMs += ms;
         if (event.uncertain) this.s.uncertainWindows++;
+        if (event.snrDb !== undefined && event.snrDb < NOISY_SNR_DB)
+          this.s.noisyWindows = (this.s.noisyWindows ?? 0) + 1;
         const total = (this.s.emotions[event.label] ??= { ms: 0, windows: 0 });
         total.ms += ms;
         total.windows++;
@@ -186,6 +198,7 @@ export class SummaryBuilder {
       dominant: this.dominant(),
       meanScores: this.meanScores(),
       uncertainWindows: s.uncertainWindows,
+      noisyWindows: s.noisyWindows ?? 0,
       counts: { ...s.counts },
       emittedAt: fields.emittedAt,
     };

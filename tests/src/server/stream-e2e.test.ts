@@ -20,6 +20,7 @@ import type {
   SpeechEvent,
   TimelineEvent,
 } from '@emostream/shared/protocol/messages';
+import { NOISY_SNR_DB } from '@emostream/shared/protocol/summary';
 import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus';
 import { NonRealTimeVAD } from '@ricky0123/vad-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -294,6 +295,10 @@ describe.runIf(hasData)('streaming server end to end', () => {
         expect(e.snrDb!).toBeLessThan(cleanLowest - 5);
       }
       expect(Math.min(...live.map((e) => e.snrDb!))).toBeLessThan(22);
+      // The summary counts the windows heard on a noisy line.
+      const noisyCount = live.filter((e) => e.kind !== 'early' && e.snrDb! < NOISY_SNR_DB).length;
+      expect(noisyCount).toBeGreaterThan(0);
+      expect(ofType(r, 'summary')[0]!.noisyWindows).toBe(noisyCount);
       let softened = 0;
       offline.windows.forEach((w, i) => {
         const e = live[i]!;

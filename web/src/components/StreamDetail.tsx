@@ -7,7 +7,7 @@
 import { useState } from 'react';
 import { drawTimeline, formatClock, type TimeRange } from '../lib/draw.ts';
 import { emotionName } from '../lib/emotions.ts';
-import { NOISY_BELOW_DB, type StreamView, snrText } from '../lib/stream-model.ts';
+import { NOISY_SNR_DB, type StreamView, snrText } from '../lib/stream-model.ts';
 import { AutoCanvas } from './AutoCanvas.tsx';
 import { EmotionTag, formatDuration, Legend, SpeechPill, Swatch } from './bits.tsx';
 
@@ -68,7 +68,7 @@ export function CurrentEmotion({ view }: { view: StreamView }) {
         )}
         {c && snrText(c.snrDb) && (
           <span
-            className={c.snrDb! < NOISY_BELOW_DB ? 'snr snr-noisy' : 'snr muted'}
+            className={c.snrDb! < NOISY_SNR_DB ? 'snr snr-noisy' : 'snr muted'}
             data-testid="current-snr"
             data-snr={c.snrDb}
           >
@@ -172,7 +172,8 @@ export function SummaryPanel({ view }: { view: StreamView }) {
         <div>
           <dt>Windows</dt>
           <dd data-testid="window-count">
-            {s.windows} ({s.uncertainWindows} uncertain)
+            {s.windows} ({s.uncertainWindows} uncertain
+            {s.noisyWindows ? `, ${s.noisyWindows} on a noisy line` : ''})
           </dd>
         </div>
         {(s.counts.shed > 0 || final) && (
@@ -265,7 +266,7 @@ export function RecentWindows({ view, count = 8 }: { view: StreamView; count?: n
                   />
                 </td>
                 <td>{w.kind}</td>
-                <td className={w.snrDb !== undefined && w.snrDb < NOISY_BELOW_DB ? 'num snr-noisy' : 'num'}>
+                <td className={w.snrDb !== undefined && w.snrDb < NOISY_SNR_DB ? 'num snr-noisy' : 'num'}>
                   {w.snrDb === undefined ? '–' : `${Math.round(w.snrDb)} dB`}
                 </td>
                 <td className="num">{Math.max(0, w.emittedAt - w.receivedAt)} ms</td>

@@ -9,7 +9,7 @@ import {
 import type { EmotionEvent } from '@emostream/shared/protocol/messages';
 import { SummaryBuilder } from '@emostream/shared/protocol/summary';
 import { describe, expect, it } from 'vitest';
-import { type AlertSettings, NOISY_BELOW_DB, StreamModel, snrText } from './stream-model.ts';
+import { type AlertSettings, NOISY_SNR_DB, StreamModel, snrText } from './stream-model.ts';
 
 const classes = exampleStreamInfo.model.classes;
 
@@ -115,7 +115,7 @@ describe('StreamModel', () => {
     expect(m.view(settings, 0).current).not.toHaveProperty('snrDb');
     expect(snrText(41.3)).toBe('SNR 41 dB');
     expect(snrText(13.6)).toBe('SNR 14 dB, noisy line: less accurate');
-    expect(snrText(NOISY_BELOW_DB)).toBe(`SNR ${NOISY_BELOW_DB} dB`);
+    expect(snrText(NOISY_SNR_DB)).toBe(`SNR ${NOISY_SNR_DB} dB`);
     expect(snrText(undefined)).toBe('');
   });
 

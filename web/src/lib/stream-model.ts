@@ -11,7 +11,10 @@ import type {
   SummaryEvent,
   TimelineEntry,
 } from '@emostream/shared/protocol/messages';
-import { attributedMs, SummaryBuilder } from '@emostream/shared/protocol/summary';
+import { attributedMs, NOISY_SNR_DB, SummaryBuilder } from '@emostream/shared/protocol/summary';
+
+export { NOISY_SNR_DB };
+
 import { NEGATIVE_EMOTIONS } from './emotions.ts';
 
 /** Windows kept per stream (an hour at the default 1 s hop); older ones leave the timeline, not the totals. */
@@ -40,14 +43,11 @@ export interface WindowPoint {
   snrDb?: number;
 }
 
-/** Below this estimated SNR (dB) a window's line is called noisy: 10 dB noise reads about 14, 20 dB about 23. */
-export const NOISY_BELOW_DB = 20;
-
 /** How a window's SNR estimate shows: '' without one, else "SNR 14 dB", noting a noisy line. */
 export function snrText(snrDb: number | undefined): string {
   if (snrDb === undefined || !Number.isFinite(snrDb)) return '';
   const text = `SNR ${Math.round(snrDb)} dB`;
-  return snrDb < NOISY_BELOW_DB ? `${text}, noisy line: less accurate` : text;
+  return snrDb < NOISY_SNR_DB ? `${text}, noisy line: less accurate` : text;
 }
 
 /** A speech segment; `endMs` is null while it is open. */
