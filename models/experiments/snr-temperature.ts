@@ -14,11 +14,11 @@
  *   npx tsx models/experiments/snr-temperature.ts --fit /tmp/val.json
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { snrTemperatureFactor } from '@emostream/shared/model/postprocess';
 import { loadCorpora } from '../src/cli/common.ts';
 import { clipKey } from '../src/corpora/types.ts';
 import { parseChannel } from '../src/eval/channel.ts';
-import { computeMetrics, softmax } from '../src/eval/metrics.ts';
+import { computeMetrics } from '../src/eval/metrics.ts';
+import { type SnrClip, snrClipProbs, snrNll } from '../src/eval/snr-temperature.ts';
 import { validationLogitsOnChannels } from '../src/eval/validation.ts';
 
 const CHANNELS = ['clean', 'peak', 'phone', 'noise:20', 'noise:10'];
@@ -98,27 +98,14 @@ const knee = Math.floor(pct(clean.clips.flatMap((k) => k.snrDb).filter(Number.is
 console.log(`\nknee H = floor(p1 of clean windows) = ${knee} dB; cap ${CAP}`);
 
 /** Clip probabilities (mean of the windows' calibrated probabilities, as `evaluate`) at slope k. */
+const rule = (k: number) => ({ kneeDb: knee, slopePerDb: k, maxFactor: CAP });
+const asClips = (clips: Dump['channels'][number]['clips']): SnrClip[] =>
+  clips.map((c) => ({ windows: c.logits, snrDb: c.snrDb, truth: c.truth }));
 const clipProbs = (clips: Dump['channels'][number]['clips'], k: number) =>
-  clips.map((clip) => {
-    const rows = clip.logits.map((l, w) =>
-      softmax(l, T0 * snrTemperatureFactor(clip.snrDb[w], { kneeDb: knee, slopePerDb: k, maxFactor: CAP })),
-    );
-    const out = new Array<number>(dump.classes.length).fill(0);
-    for (const r of rows) for (let j = 0; j < out.length; j++) out[j]! += r[j]! / rows.length;
-    return out;
-  });
-const pooledNll = (k: number) => {
-  let s = 0;
-  for (const c of dump.channels) {
-    const probs = clipProbs(c.clips, k);
-    let nll = 0;
-    probs.forEach((p, i) => {
-      nll -= Math.log(Math.max(p[c.clips[i]!.truth]!, 1e-12));
-    });
-    s += nll / c.clips.length;
-  }
-  return s / dump.channels.length;
-};
+  asClips(clips).map((c) => snrClipProbs(c, T0, rule(k)));
+/** Each channel weighted equally: the mean over channels of their mean NLL. */
+const pooledNll = (k: number) =>
+  dump.channels.reduce((s, c) => s + snrNll(asClips(c.clips), T0, rule(k)), 0) / dump.channels.length;
 // Golden-section search for k on [0, 0.2] per dB.
 let a = 0;
 let b = 0.2;
