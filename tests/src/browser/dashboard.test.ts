@@ -10,6 +10,8 @@ import type { EmotionEvent, SummaryEvent } from '@emostream/shared/protocol/mess
 import { hasData } from '@emostream/shared/testing/corpus';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addNoise } from '../../../models/src/augment/noise.ts';
+import { Rng } from '../../../models/src/augment/rng.ts';
 import {
   artifact,
   call,
@@ -158,6 +160,36 @@ describe.runIf(hasData && hasChromium)('dashboard: overview and stream view', ()
     await page.goto(`${srv.url}/stream?id=${ID}`);
     await page.locator('.stream-info').waitFor({ timeout: 15_000 });
     await expect(page.locator('.stream-info').textContent()).resolves.not.toContain('telephone');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+
+  it('marks a noisy line on the overview and counts its noisy windows in the summary', async () => {
+    // Three utterances in steady pink noise 8 dB under the speech.
+    const clean = await call(12, ['03-01-05-02-01-01', '03-01-01-01-01-01', '03-01-05-01-01-02']);
+    const noisy = addNoise(clean, new Rng(5), { snrDb: 8, kind: 'pink' });
+    await page.goto(`${srv.url}/`);
+    await page.waitForSelector('[data-connection="live"]');
+    const sdk = await streamFromSdk(srv.url, noisy, { streamId: 'browser-noisy-1', speed: 2 });
+    const row = page.locator('tr[data-stream-id="browser-noisy-1"]');
+    await row.getByTestId('noisy-line').waitFor({ timeout: 20_000 });
+    await expect(row.getByTestId('noisy-line').getAttribute('title')).resolves.toMatch(
+      /^SNR \d+ dB, noisy line: less accurate$/,
+    );
+    await page.screenshot({ path: artifact('dashboard-noisy-line.png') });
+    // The clean stream of the first test is not marked.
+    await expect(page.locator(`tr[data-stream-id="${ID}"]`).getByTestId('noisy-line').count()).resolves.toBe(
+      0,
+    );
+    await sdk.done;
+    const summary = sdk.events.find((e): e is SummaryEvent => e.type === 'summary')!;
+    const emotions = sdk.events.filter((e): e is EmotionEvent => e.type === 'emotion');
+    const noisyWindows = emotions.filter((e) => e.snrDb! < 20).length;
+    expect(noisyWindows).toBeGreaterThan(0);
+    expect(summary.noisyWindows).toBe(noisyWindows);
+    await page.goto(`${srv.url}/stream?id=browser-noisy-1`);
+    await expect(page.getByTestId('window-count').textContent()).resolves.toContain(
+      `${noisyWindows} on a noisy line`,
+    );
     expect(pageErrors).toEqual([]);
   }, 60_000);
 });

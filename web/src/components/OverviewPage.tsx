@@ -9,7 +9,7 @@ import { drawSparkline } from '../lib/draw.ts';
 import { emotionName, NEGATIVE_EMOTIONS } from '../lib/emotions.ts';
 import { ALERT_BOUNDS, loadAlertSettings, saveAlertSettings } from '../lib/settings.ts';
 import type { AlertEpisode } from '../lib/store.ts';
-import type { AlertSettings, StreamView } from '../lib/stream-model.ts';
+import { type AlertSettings, NOISY_SNR_DB, type StreamView, snrText } from '../lib/stream-model.ts';
 import { useNow, useSnapshot, useStore, useSubscription } from '../lib/use-dashboard.ts';
 import { AutoCanvas } from './AutoCanvas.tsx';
 import {
@@ -369,6 +369,12 @@ const StreamRow = memo(function StreamRow({
             <EmotionTag label={c.label} classes={view.classes} uncertain={c.uncertain} />
             {stale && (
               <span className="muted small"> {Math.round((view.latestMs - c.endMs) / 1000)} s ago</span>
+            )}
+            {c.snrDb !== undefined && c.snrDb < NOISY_SNR_DB && (
+              <span className="small snr-noisy" data-testid="noisy-line" title={snrText(c.snrDb)}>
+                {' '}
+                noisy line
+              </span>
             )}
           </span>
         ) : (
