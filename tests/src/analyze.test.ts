@@ -46,8 +46,18 @@ describe.runIf(hasData)('analyze command', () => {
     }
     expect(c.error).toMatch(/not a recognised audio file|decode|WAV/i);
     const csv = readFileSync(join(tmp, 'out.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe(`file,seq,kind,startMs,endMs,label,confidence,uncertain,${out.classes.join(',')}`);
+    expect(csv[0]).toBe(
+      `file,seq,kind,startMs,endMs,label,confidence,uncertain,snrDb,${out.classes.join(',')}`,
+    );
     expect(csv.length - 1).toBe(a.windows.length + b.windows.length);
+    // Each window's SNR estimate, in the JSON and the CSV (studio recordings: well above 20 dB).
+    const snrColumn = csv[0]!.split(',').indexOf('snrDb');
+    csv.slice(1).forEach((line, i) => {
+      const w = [...a.windows, ...b.windows][i] as { snrDb: number };
+      expect(w.snrDb).toBeGreaterThan(20);
+      // The file name is quoted and has no comma, so the columns split cleanly.
+      expect(Number(line.split(',')[snrColumn])).toBeCloseTo(w.snrDb, 1);
+    });
 
     // --early-ms: the same timeline plus one early window per segment that lasts that long, and the
     // same summary (early windows are provisional); a value a stream could not ask for is refused.

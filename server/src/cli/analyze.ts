@@ -162,19 +162,21 @@ const program = new Command()
     }
     bar.stop();
     const lines = [
-      '| file | duration s | speech s | windows | dominant | mean confidence |',
-      '|---|---|---|---|---|---|',
+      '| file | duration s | speech s | windows | dominant | mean confidence | median SNR dB |',
+      '|---|---|---|---|---|---|---|',
     ];
     for (const r of results) {
       if (!r.summary) {
-        lines.push(`| ${r.path} | error: ${r.error} | | | | |`);
+        lines.push(`| ${r.path} | error: ${r.error} | | | | | |`);
         continue;
       }
       // Full windows only (early ones are provisional, as in the summary).
       const full = r.windows.filter((w) => w.kind !== 'early');
       const conf = full.length ? full.reduce((a, w) => a + w.confidence, 0) / full.length : 0;
+      const snrs = full.flatMap((w) => (w.snrDb === undefined ? [] : [w.snrDb])).sort((a, b) => a - b);
+      const snr = snrs.length ? snrs[(snrs.length - 1) >> 1]!.toFixed(1) : '';
       lines.push(
-        `| ${r.path} | ${r.durationS.toFixed(2)} | ${(r.summary.speechMs / 1000).toFixed(2)} | ${full.length} | ${r.summary.dominant ?? 'no speech'} | ${conf.toFixed(2)} |`,
+        `| ${r.path} | ${r.durationS.toFixed(2)} | ${(r.summary.speechMs / 1000).toFixed(2)} | ${full.length} | ${r.summary.dominant ?? 'no speech'} | ${conf.toFixed(2)} | ${snr} |`,
       );
     }
     process.stdout.write(`${lines.join('\n')}\n`);
@@ -194,6 +196,7 @@ const program = new Command()
         'label',
         'confidence',
         'uncertain',
+        'snrDb',
         ...classes,
       ];
       const rows = results.flatMap((r) =>
@@ -207,6 +210,7 @@ const program = new Command()
             w.label,
             w.confidence.toFixed(4),
             w.uncertain,
+            w.snrDb === undefined ? '' : w.snrDb.toFixed(1),
             ...w.probs.map((p) => p.toFixed(4)),
           ].join(','),
         ),
