@@ -21,6 +21,7 @@ export class ServerMetrics {
   readonly bandDetected: Counter<'bandwidth'>;
   readonly errors: Counter<'code'>;
   readonly eventLatency: Histogram;
+  readonly windowSnr: Histogram;
   readonly streamLag: Histogram;
   readonly batchSize: Histogram;
   readonly queueDepth: Gauge;
@@ -81,6 +82,12 @@ export class ServerMetrics {
       name: 'emostream_event_latency_seconds',
       help: 'Emotion event latency: emittedAt - receivedAt.',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    this.windowSnr = new Histogram({
+      name: 'emostream_window_snr_db',
+      help: "Analysed windows' estimated signal-to-noise ratio (emotion events' snrDb), dB; under 20: a noisy line.",
+      buckets: [5, 10, 15, 20, 25, 30, 40, 50, 60],
       registers,
     });
     this.streamLag = new Histogram({

@@ -389,6 +389,7 @@ export class StreamSession {
     if (e.type === 'emotion') {
       ctx.metrics.windows.inc();
       ctx.metrics.eventLatency.observe(Math.max(0, e.emittedAt - e.receivedAt) / 1000);
+      if (e.snrDb !== undefined) ctx.metrics.windowSnr.observe(e.snrDb);
     } else if (e.type === 'overloaded') ctx.metrics.shed.inc({ reason: e.reason }, e.shed);
     else if (e.type === 'bandwidth') {
       // Subscribers and the HTTP API see the band the stream is now analysed as.

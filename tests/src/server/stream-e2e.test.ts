@@ -299,6 +299,13 @@ describe.runIf(hasData)('streaming server end to end', () => {
       const noisyCount = live.filter((e) => e.kind !== 'early' && e.snrDb! < NOISY_SNR_DB).length;
       expect(noisyCount).toBeGreaterThan(0);
       expect(ofType(r, 'summary')[0]!.noisyWindows).toBe(noisyCount);
+      // ...and so does the metrics histogram of the windows' SNR (this server analysed only this stream).
+      const metrics = await (await fetch(`${noisySrv.url}/metrics`)).text();
+      const bucket = (le: string) =>
+        Number(metrics.match(new RegExp(`^emostream_window_snr_db_bucket\\{le="${le}"\\} (\\d+)`, 'm'))?.[1]);
+      expect(Number(metrics.match(/^emostream_window_snr_db_count (\d+)/m)?.[1])).toBe(live.length);
+      expect(bucket('20')).toBe(live.filter((e) => e.snrDb! <= 20).length);
+      expect(bucket('\\+Inf')).toBe(live.length);
       let softened = 0;
       offline.windows.forEach((w, i) => {
         const e = live[i]!;
