@@ -4,7 +4,7 @@
  * `npm run evaluate` scores it through the server's pipeline and writes JSON and a report. And the
  * README's own-data route: a CSV manifest with no validation speakers named trains too.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseModelConfig } from '@emostream/shared/model/config';
@@ -314,6 +314,29 @@ describe.runIf(hasData)('train and evaluate commands', () => {
       expect(snrRecord.nllAfter).toBeLessThan(snrRecord.nllBefore - 0.002);
     }
     expect(cal).not.toHaveProperty('snrTemperature');
+    // Its card says what was tried; and a package with a rule describes it (the rule set by hand here
+    // when this audio, clean studio speech, fitted none).
+    if (snrRecord.fitted === null) {
+      const raw = JSON.parse(readFileSync(join(calibratedSnr, 'config.json'), 'utf8'));
+      raw.snrTemperature = { kneeDb: 18, slopePerDb: 0.05, maxFactor: 1.8 };
+      writeFileSync(join(calibratedSnr, 'config.json'), JSON.stringify(raw));
+    }
+    await run(
+      tsx,
+      ['models/src/cli/card.ts', '--model', calibratedSnr, '--manifest', csv, '--test-speakers', 'agent-5'],
+      { cwd: root, env, maxBuffer: 1 << 24 },
+    );
+    const snrCard = readFileSync(join(calibratedSnr, 'MODEL_CARD.md'), 'utf8');
+    const rule = parseModelConfig(JSON.parse(readFileSync(join(calibratedSnr, 'config.json'), 'utf8')))
+      .snrTemperature!;
+    expect(snrCard).toContain(
+      `under\n${rule.kneeDb} dB it is multiplied by 1 + ${rule.slopePerDb.toFixed(4)}`,
+    );
+    expect(snrCard).toMatch(
+      snrRecord.fitted === null
+        ? /a rise of the temperature in noise was tried there and did not lower the NLL/
+        : /the temperature's rise in noise was fitted there too \(knee \d+ dB/,
+    );
 
     // Its card says so.
     await run(

@@ -173,6 +173,13 @@ held-out validation speakers' early windows at ${earlySource.earlyMs ?? '?'} ms$
             : ''
         }: they hear less speech, so they are less accurate and the full windows' temperature would make them over-confident.
 `;
+  const snr = config.snrTemperature;
+  const snrNote = snr
+    ? `
+In noise the temperature rises (\`snrTemperature\`): for a window whose SNR estimate (its \`snrDb\`) is under
+${snr.kneeDb} dB it is multiplied by 1 + ${snr.slopePerDb.toFixed(4)} x (${snr.kneeDb} - SNR), at most ${snr.maxFactor}; the figures above include it.
+`
+    : '';
   const fittedOn = config.calibration
     ? 'The temperature was refitted on the labelled audio named under "Recalibrated".'
     : fittedOnWords(temperatureFrom?.calibrationChannels ?? calibrationChannels);
@@ -193,6 +200,7 @@ for members trained on more speakers than the held-out ones: models/experiments/
         sources?: string[];
         before?: { temperature?: number; ece?: number };
         after?: { temperature?: number; ece?: number };
+        snrTemperature?: { fitted?: { kneeDb: number } | null; nllBefore?: number; nllAfter?: number };
         command?: string;
       }
     | undefined;
@@ -200,7 +208,13 @@ for members trained on more speakers than the held-out ones: models/experiments/
     ? `
 **Recalibrated:** the temperature (${cal.before?.temperature?.toFixed(3) ?? '?'} -> ${cal.after?.temperature?.toFixed(3) ?? '?'}) was refitted on
 ${cal.clips ?? '?'} clips of ${cal.speakers?.length ?? '?'} speaker${cal.speakers?.length === 1 ? '' : 's'} (${(cal.sources ?? []).join('; ')}), ECE there
-${cal.before?.ece?.toFixed(3) ?? '?'} -> ${cal.after?.ece?.toFixed(3) ?? '?'}; the network is \`${cal.from ?? '?'}\`, unchanged:
+${cal.before?.ece?.toFixed(3) ?? '?'} -> ${cal.after?.ece?.toFixed(3) ?? '?'}${
+        cal.snrTemperature
+          ? cal.snrTemperature.fitted
+            ? `; the temperature's rise in noise was fitted there too (knee ${cal.snrTemperature.fitted.kneeDb} dB, NLL ${cal.snrTemperature.nllBefore?.toFixed(4) ?? '?'} -> ${cal.snrTemperature.nllAfter?.toFixed(4) ?? '?'})`
+            : '; a rise of the temperature in noise was tried there and did not lower the NLL'
+          : ''
+      }; the network is \`${cal.from ?? '?'}\`, unchanged:
 
 \`\`\`sh
 ${cal.command ?? ''}
@@ -380,7 +394,7 @@ more confident than right). ${fittedOn}
 | corpus | clean | ${CARD_CHANNELS.join(' | ')} |
 |---|---|${CARD_CHANNELS.map(() => '---|').join('')}
 ${results.map((r) => `| ${r.corpus} | ${f3(r.session.ece)} (${calibrationGap({ confidence: meanConfidence(r.session), wa: r.session.wa })}) | ${CARD_CHANNELS.map((c) => (r.channels[c] === undefined ? '-' : `${f3(r.channels[c]!.ece)} (${calibrationGap(r.channels[c]!)})`)).join(' | ')} |`).join('\n')}
-${earlyNote}
+${earlyNote}${snrNote}
 Per-class recall (session):
 ${recall.join('\n')}
 
