@@ -37,7 +37,7 @@ export interface ClipResult {
   clip: EmotionScores | null;
   /** Normaliser state after the clip (pass it to the speaker's next clip). */
   session: NormalizerState;
-  /** The band detection's decision, when it ran and decided. */
+  /** The band detection's decision, when it ran and decided: the first, or a later switch to narrowband. */
   band?: BandDecision;
 }
 
@@ -93,7 +93,8 @@ export async function analyzeSamples(
     const r = await analyzer.push(samples.subarray(pos, Math.min(samples.length, pos + chunk)));
     windows.push(...r.windows);
     vad.push(...r.vad);
-    band ??= r.band;
+    // The first decision, or the later switch to narrowband when the watch found one.
+    for (const d of r.bands) if (band === undefined || d.bandwidth === 'narrowband') band = d;
   }
   const r = await analyzer.end();
   windows.push(...r.windows);

@@ -32,7 +32,7 @@ function analyzer() {
 
 async function runChunked(x: Float32Array, sizes: number[]): Promise<AnalyzerOutput> {
   const a = analyzer();
-  const out: AnalyzerOutput = { windows: [], vad: [] };
+  const out: AnalyzerOutput = { windows: [], vad: [], bands: [] };
   let pos = 0;
   let i = 0;
   while (pos < x.length) {
@@ -103,10 +103,10 @@ describe.runIf(hasData)('StreamAnalyzer on real speech', () => {
       };
     };
     const a = new StreamAnalyzer(config, vadFor(16000), { bandSwitch: bandSwitch({}, vadFor) });
-    let band: AnalyzerOutput['band'];
+    let band: AnalyzerOutput['bands'][number] | undefined;
     for (let pos = 0; pos < call.length; pos += 320) {
       const out = await a.push(call.subarray(pos, pos + 320));
-      band ??= out.band;
+      band ??= out.bands[0];
     }
     expect(band).toMatchObject({ bandwidth: 'narrowband' });
     expect(band!.upperBandDb).toBeLessThan(-50);
@@ -122,6 +122,52 @@ describe.runIf(hasData)('StreamAnalyzer on real speech', () => {
     expect(a.vadMachine.options.positiveThreshold).toBe(NARROWBAND_POSITIVE_THRESHOLD);
   });
 
+  it('keeps listening after a wideband start, and switches when telephone audio begins later', async () => {
+    // A wideband greeting, then a caller on an 8 kHz line (three utterances).
+    const greeting = await loadClip(ravdessPath(5, '03-01-05-02-01-01-05'));
+    const caller = await Promise.all(
+      ['03-01-01-01-01-01-07', '03-01-05-02-02-01-07', '03-01-04-02-01-02-07'].map(async (f) => {
+        const x = await loadClip(ravdessPath(7, f));
+        return resampleOffline(await resampleOffline(x, 16000, 8000), 8000, 16000);
+      }),
+    );
+    const parts = [greeting, ...caller];
+    const x = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      x.set(p, at);
+      at += p.length;
+    }
+    const run = async (watch: boolean) => {
+      let narrowFrames = 0;
+      const vadFor = (rate: 16000 | 8000) => {
+        const state = silero.newState();
+        return async (f: Float32Array) => {
+          if (rate === 8000) narrowFrames++;
+          return (await silero.run([f], [state], rate))[0]!;
+        };
+      };
+      const a = new StreamAnalyzer(config, vadFor(16000), {
+        bandSwitch: bandSwitch({}, vadFor, undefined, watch ? undefined : null),
+      });
+      const bands: AnalyzerOutput['bands'] = [];
+      for (let pos = 0; pos < x.length; pos += 320)
+        bands.push(...(await a.push(x.subarray(pos, pos + 320))).bands);
+      return { bands, narrowFrames, threshold: a.vadMachine.options.positiveThreshold };
+    };
+    const watched = await run(true);
+    // The first decision is wideband (reported once); the watch later finds the call and switches.
+    expect(watched.bands.map((b) => b.bandwidth)).toEqual(['wideband', 'narrowband']);
+    expect(watched.bands[1]!.atSample).toBeGreaterThan(greeting.length);
+    expect(watched.bands[1]!.upperBandDb).toBeLessThan(-50);
+    expect(watched.narrowFrames).toBeGreaterThan(0);
+    expect(watched.threshold).toBe(NARROWBAND_POSITIVE_THRESHOLD);
+    // Without the watch the first decision is final.
+    const final = await run(false);
+    expect(final.bands.map((b) => b.bandwidth)).toEqual(['wideband']);
+    expect(final.narrowFrames).toBe(0);
+  });
+
   it('leaves a wideband stream on the 16 kHz mode once it has found it wideband', async () => {
     const clip = await loadClip(ravdessPath(5, '03-01-05-02-01-01-05'));
     let narrowCalls = 0;
@@ -133,7 +179,7 @@ describe.runIf(hasData)('StreamAnalyzer on real speech', () => {
       }),
     });
     const out = await a.push(clip);
-    expect(out.band).toMatchObject({ bandwidth: 'wideband' });
+    expect(out.bands).toEqual([expect.objectContaining({ bandwidth: 'wideband' })]);
     expect(narrowCalls).toBe(0);
     expect(a.vadMachine.options.positiveThreshold).toBe(0.5);
     expect(out.vad.map((e) => e.type)).toEqual(['speechStart', 'speechEnd']);

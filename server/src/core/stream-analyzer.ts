@@ -13,7 +13,7 @@
  * const rest = await a.end();
  */
 
-import { BandDetector } from '@emostream/shared/analysis/band';
+import { BandDetector, watchBandDetectorOptions } from '@emostream/shared/analysis/band';
 import {
   type NormalizerOptions,
   type NormalizerState,
@@ -53,6 +53,12 @@ export type VadFunction = (frame: Float32Array) => Promise<number>;
  */
 export interface BandSwitch {
   detector: BandDetector;
+  /**
+   * After a wideband decision, the next detector to keep listening with (`watchBandDetectorOptions`),
+   * so that telephone audio that starts later still switches the stream; absent: the first decision
+   * is final.
+   */
+  watch?: () => BandDetector;
   narrowband: () => {
     vad: VadFunction;
     thresholds: Pick<VadOptions, 'positiveThreshold' | 'negativeThreshold'>;
@@ -67,11 +73,14 @@ export function bandSwitch(
   base: Partial<VadOptions>,
   vadFor: (rate: VadMode['rate']) => VadFunction,
   detector: BandDetector = new BandDetector(),
+  /** `null`: the first decision is final. */
+  watch: (() => BandDetector) | null = () => new BandDetector(watchBandDetectorOptions),
 ): BandSwitch {
   const mode = vadModeFor('narrowband', base);
   const { positiveThreshold, negativeThreshold } = resolveVadOptions(mode.options);
   return {
     detector,
+    ...(watch ? { watch } : {}),
     narrowband: () => ({ vad: vadFor(mode.rate), thresholds: { positiveThreshold, negativeThreshold } }),
   };
 }
@@ -91,8 +100,11 @@ export interface BandDecision {
 export interface AnalyzerOutput {
   windows: FeatureWindow[];
   vad: VadEvent[];
-  /** Set by the push whose audio decided the stream's band (`BandSwitch`). */
-  band?: BandDecision;
+  /**
+   * Band decisions this push's audio made (`BandSwitch`): the stream's first, and a later switch to
+   * narrowband found by the watch. Usually empty.
+   */
+  bands: BandDecision[];
 }
 
 export class StreamAnalyzer {
@@ -108,6 +120,8 @@ export class StreamAnalyzer {
   private ended = false;
 
   private bandSwitch: BandSwitch | undefined;
+  /** The first band decision has been reported (later wideband decisions of the watch are not). */
+  private bandReported = false;
   /** The last VAD frames before the band is decided (at most {@link WARM_UP_FRAMES}). */
   private recentFrames: Float32Array[] = [];
 
@@ -145,7 +159,7 @@ export class StreamAnalyzer {
   /** Feeds 16 kHz mono samples. */
   async push(samples: Float32Array): Promise<AnalyzerOutput> {
     if (this.ended) throw new Error('analyzer: push() after end()');
-    const out: AnalyzerOutput = { windows: [], vad: [] };
+    const out: AnalyzerOutput = { windows: [], vad: [], bands: [] };
     this.snr.push(samples);
     const block = this.features.push(samples);
     out.windows.push(...this.windower.pushFrames(block.data, block.frames));
@@ -159,9 +173,17 @@ export class StreamAnalyzer {
       this.samples += take;
       if (this.vadFill === n) {
         this.vadFill = 0;
-        if (this.bandSwitch) out.band = await this.detectBand(this.bandSwitch);
+        if (this.bandSwitch) {
+          const decided = await this.detectBand(this.bandSwitch);
+          if (decided) out.bands.push(decided);
+        }
         const p = await this.vad(this.vadFrame);
         const events = this.vadMachine.push(p);
+        // The watch judges each turn, and each pause, apart from what came before: a fresh detector
+        // at each segment boundary (the 16 kHz mode can miss a quiet caller entirely, so the pause
+        // after a wideband turn must start one too).
+        if (this.bandReported && this.bandSwitch?.watch && events.length > 0)
+          this.bandSwitch = { ...this.bandSwitch, detector: this.bandSwitch.watch() };
         out.vad.push(...events);
         out.windows.push(...this.windower.onVad(events, this.vadMachine.framesSeen * n));
       }
@@ -191,18 +213,26 @@ export class StreamAnalyzer {
       this.recentFrames.push(kept);
       return undefined;
     }
-    this.bandSwitch = undefined;
-    if (band === 'narrowband') {
-      const next = b.narrowband();
-      // Silero is recurrent: started cold mid-utterance, it misses speech it would have found with
-      // the context of the last second. Its outputs on those frames are discarded (their events are
-      // out already); only its state is kept.
-      for (const f of this.recentFrames) await next.vad(f);
-      this.vad = next.vad;
-      this.vadMachine.setThresholds(next.thresholds);
+    const decision = { bandwidth: band, atSample: this.samples, upperBandDb: b.detector.upperBandDb };
+    if (band === 'wideband') {
+      // Keep listening for telephone audio that starts later; only the first decision is reported.
+      this.bandSwitch = b.watch ? { ...b, detector: b.watch() } : undefined;
+      if (this.bandSwitch === undefined) this.recentFrames = [];
+      const first = !this.bandReported;
+      this.bandReported = true;
+      return first ? decision : undefined;
     }
+    this.bandSwitch = undefined;
+    this.bandReported = true;
+    const next = b.narrowband();
+    // Silero is recurrent: started cold mid-utterance, it misses speech it would have found with
+    // the context of the last second. Its outputs on those frames are discarded (their events are
+    // out already); only its state is kept.
+    for (const f of this.recentFrames) await next.vad(f);
+    this.vad = next.vad;
+    this.vadMachine.setThresholds(next.thresholds);
     this.recentFrames = [];
-    return { bandwidth: band, atSample: this.samples, upperBandDb: b.detector.upperBandDb };
+    return decision;
   }
 
   /**
@@ -210,9 +240,9 @@ export class StreamAnalyzer {
    * segment ends at the last sample, and its final window is cut.
    */
   async end(): Promise<AnalyzerOutput> {
-    if (this.ended) return { windows: [], vad: [] };
+    if (this.ended) return { windows: [], vad: [], bands: [] };
     this.ended = true;
-    const out: AnalyzerOutput = { windows: [], vad: [] };
+    const out: AnalyzerOutput = { windows: [], vad: [], bands: [] };
     const block = this.features.flush();
     out.windows.push(...this.windower.pushFrames(block.data, block.frames));
     const events = this.vadMachine.flush();

@@ -28,7 +28,7 @@ export function analyzeStream(
       const list: AnalysisItem[] = [];
       // VAD events first: a segment's start is announced before its windows.
       for (const event of out.vad) list.push({ kind: 'vad', event });
-      if (out.band) list.push({ kind: 'band', decision: out.band });
+      for (const decision of out.bands) list.push({ kind: 'band', decision });
       for (const window of out.windows)
         list.push({ kind: 'window', window, receivedAt: clock.lookup(window.endSample) });
       return list;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resampleOffline } from '../audio/resample.ts';
 import { hasData, loadClip, ravdessPath } from '../testing/corpus.ts';
 import { tone } from '../testing/signals.ts';
-import { BandDetector } from './band.ts';
+import { BandDetector, watchBandDetectorOptions } from './band.ts';
 
 /** Feeds `x` in VAD frames; the band and where it was decided (samples), or undefined. */
 function detect(x: Float32Array, chunk = 1536, d = new BandDetector()) {
@@ -96,7 +96,29 @@ describe('BandDetector', () => {
     expect(whole.band).toBe('wideband');
   });
 
-  it('rejects options that leave a band empty', () => {
+  it('rejects options that leave a band empty or a stride that is not a whole count', () => {
     expect(() => new BandDetector({ upperBandHz: [5000, 4000] })).toThrow(TypeError);
+    expect(() => new BandDetector({ blockStride: 0 })).toThrow(RangeError);
+    expect(() => new BandDetector({ blockStride: 1.5 })).toThrow(RangeError);
+  });
+
+  it.runIf(hasData)('watch options: reading a part of the blocks still tells the bands apart', async () => {
+    for (const path of CLIPS) {
+      const x = await loadClip(path);
+      // Six times the clip: enough loud blocks for any watch setting.
+      const long = new Float32Array(6 * x.length);
+      for (let k = 0; k < 6; k++) long.set(x, k * x.length);
+      const call = await resampleOffline(await resampleOffline(long, 16000, 8000), 8000, 16000);
+      const every = new BandDetector({ minActiveBlocks: 90 });
+      const watch = new BandDetector(watchBandDetectorOptions);
+      const wide = detect(long, 1536, watch);
+      expect(wide?.band, path).toBe('wideband');
+      expect(detect(call, 1536, new BandDetector(watchBandDetectorOptions))?.band, path).toBe('narrowband');
+      // Reading a part of the blocks keeps wideband speech as far from the threshold as reading
+      // every block does.
+      detect(long, 1536, every);
+      expect(watch.upperBandDb, path).toBeGreaterThan(-45);
+      expect(every.upperBandDb, path).toBeGreaterThan(-45);
+    }
   });
 });

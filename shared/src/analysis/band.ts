@@ -3,12 +3,14 @@
  * above 4 kHz, while speech recorded at 16 kHz puts a measurable share of its energy there
  * (fricatives, breath, the upper formants). `BandDetector` compares the energy of the 4.3-7.6 kHz band
  * with that of the 0.3-3.4 kHz band over the loud blocks of the first half second or so of sound, and
- * names the stream's band once: `narrowband` when the upper band is below `narrowbandBelowDb`.
+ * names the band once: `narrowband` when the upper band is below `narrowbandBelowDb`.
  *
  * Only blocks within `activeWithinDb` of the loudest one seen so far (and above `floorDbfs`) count, so
- * silence and line noise between words do not water the ratio down. The decision is final: a stream's
- * band does not change mid-call, and flipping a VAD back and forth would cost more than it gives.
- * Measured thresholds and their error rates: `models/experiments/README.md`, session 15.
+ * silence and line noise between words do not water the ratio down. One detector decides once; the
+ * StreamAnalyzer starts new ones after a wideband decision (`watchBandDetectorOptions`), so that a
+ * stream can still turn narrowband, but never back: flipping a VAD back and forth would cost more than
+ * it gives. Measured thresholds and their error rates: `models/experiments/README.md`, sessions 15
+ * and 16.
  */
 import { periodicWindow, RealPowerSpectrum } from '../features/rfft.ts';
 import type { Bandwidth } from './vad.ts';
@@ -29,6 +31,8 @@ export interface BandDetectorOptions {
   /** The speech band and the upper band, in Hz. */
   speechBandHz: readonly [number, number];
   upperBandHz: readonly [number, number];
+  /** Reads one block in this many (1: every block); the others are skipped, which saves their FFTs. */
+  blockStride: number;
 }
 
 export const defaultBandDetectorOptions: BandDetectorOptions = Object.freeze({
@@ -40,6 +44,21 @@ export const defaultBandDetectorOptions: BandDetectorOptions = Object.freeze({
   narrowbandBelowDb: -50,
   speechBandHz: [300, 3400] as const,
   upperBandHz: [4300, 7600] as const,
+  blockStride: 1,
+});
+
+/**
+ * After a wideband decision a stream keeps listening for telephone audio that starts later (a caller
+ * bridged in after a wideband prompt, hold music or an agent's greeting): a fresh detector at each
+ * speech segment (the StreamAnalyzer starts one at each VAD speech start, so that each turn is judged
+ * alone, not against a louder earlier one), with the first decision's settings: 15 loud blocks, about
+ * half a second of sound. A narrowband decision switches the stream for good. (Reading one block in two
+ * halves the cost but leaves short, quiet turns undecided.) Measured: `models/experiments/README.md`,
+ * session 16.
+ */
+export const watchBandDetectorOptions: Partial<BandDetectorOptions> = Object.freeze({
+  blockStride: 1,
+  minActiveBlocks: 15,
 });
 
 export class BandDetector {
@@ -53,6 +72,8 @@ export class BandDetector {
   /** Speech-band energy of a full-scale sine through the window, the 0 dB of `floorDbfs`. */
   private readonly fullScale: number;
   private fill = 0;
+  /** Blocks seen (read or skipped), for `blockStride`. */
+  private blocks = 0;
   private loudest = 0;
   private speechSum = 0;
   private upperSum = 0;
@@ -72,6 +93,8 @@ export class BandDetector {
     this.upperBins = [bin(o.upperBandHz[0]), Math.min(bin(o.upperBandHz[1]), n / 2)];
     if (!(this.speechBins[0] < this.speechBins[1] && this.upperBins[0] < this.upperBins[1]))
       throw new TypeError('band detector: empty band');
+    if (!(Number.isInteger(o.blockStride) && o.blockStride >= 1))
+      throw new RangeError('band detector: blockStride must be a positive integer');
     let w2 = 0;
     for (const w of this.window) w2 += w * w;
     // Parseval: a unit-amplitude sine's windowed one-sided power spectrum sums to n x sum(w^2) / 4.
@@ -103,6 +126,7 @@ export class BandDetector {
       pos += take;
       if (this.fill === n) {
         this.fill = 0;
+        if (this.blocks++ % this.options.blockStride !== 0) continue;
         if (this.readBlock()) return this.decided;
       }
     }

@@ -460,6 +460,34 @@ describe.runIf(hasData)('streaming server end to end', () => {
     expect(speechMs(detected)).toBeGreaterThanOrEqual(0.85 * speechMs(bridged));
     expect(speechMs(detected)).toBeGreaterThan(speechMs(wide));
   });
+
+  it('switches a stream that opens wideband when a telephone caller comes on later', async () => {
+    // A wideband greeting (studio speech), then the same line audio as above: a caller bridged in.
+    const greeting = await loadClip(ravdessPath(20, '03-01-05-02-01-01-20'));
+    const parts: Float32Array[] = [];
+    for (const stem of ['03-01-01-01-01-01-19', '03-01-04-01-01-01-19', '03-01-02-01-02-01-19']) {
+      parts.push(await loadClip(ravdessPath(19, stem)), silence(1000));
+    }
+    const line = await telephone(concat(parts), new Rng('e2e-telephone'));
+    const r = await run('greeting-then-call', concat([greeting, silence(800), line]), { chunkMs: 20 });
+    const bands = ofType(r, 'bandwidth');
+    // The first decision (wideband, in the greeting) is reported; the switch comes in the call.
+    expect(bands.map((b) => b.bandwidth)).toEqual(['wideband', 'narrowband']);
+    const callStartMs = ((greeting.length + 800 * 16) / 16000) * 1000;
+    expect(bands[0]!.detectedMs).toBeLessThan(callStartMs);
+    expect(bands[1]!.detectedMs).toBeGreaterThan(callStartMs);
+    expect(bands[1]!.upperBandDb).toBeLessThan(-50);
+    const tl = (await (
+      await fetch(`${srv.url}/v1/streams/${ready(r).streamId}/timeline`)
+    ).json()) as TimelineEvent;
+    expect(tl.stream.bandwidth).toBe('narrowband');
+    expect(tl.events.filter((e) => e.type === 'bandwidth')).toEqual(bands);
+    // The caller's three utterances are all found (the 16 kHz mode alone misses one, see above).
+    const callSegments = ofType(r, 'speech').filter(
+      (s) => s.event === 'end' && s.startMs >= callStartMs - 200,
+    );
+    expect(callSegments).toHaveLength(3);
+  });
 });
 
 const ready = (r: StreamRun) => r.events[0] as ReadyEvent;

@@ -54,6 +54,12 @@ describe('StreamModel', () => {
       narrowbandDetectedMs: null,
       info: { bandwidth: 'wideband' },
     });
+    // A stream found wideband that turns narrowband later (a caller bridged in): the second event wins.
+    wide.add({ ...exampleBandwidth, detectedMs: 9000 });
+    expect(wide.view(settings, 0)).toMatchObject({
+      narrowbandDetectedMs: 9000,
+      info: { bandwidth: 'narrowband' },
+    });
   });
 
   it('credits overlapping windows like the summary does, so they tile the time axis', () => {
