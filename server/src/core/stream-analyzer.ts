@@ -49,7 +49,8 @@ export type VadFunction = (frame: Float32Array) => Promise<number>;
  * Band detection for a stream that arrives wideband but may carry telephone audio (`bandwidth: "auto"`
  * above 8 kHz): the detector reads each VAD frame until it decides, and a `narrowband` decision
  * switches the VAD to `narrowband()`'s from that frame on (Silero's 8 kHz mode, a fresh state, its
- * thresholds). A segment in progress goes on; only the frame probabilities change source.
+ * thresholds). A segment in progress goes on; only the frame probabilities change source. After a
+ * `wideband` decision, `watch` detectors keep listening, a fresh one at each VAD segment boundary.
  */
 export interface BandSwitch {
   detector: BandDetector;
@@ -122,7 +123,7 @@ export class StreamAnalyzer {
   private bandSwitch: BandSwitch | undefined;
   /** The first band decision has been reported (later wideband decisions of the watch are not). */
   private bandReported = false;
-  /** The last VAD frames before the band is decided (at most {@link WARM_UP_FRAMES}). */
+  /** The last VAD frames while a detector listens (at most {@link WARM_UP_FRAMES}), to warm up the 8 kHz mode. */
   private recentFrames: Float32Array[] = [];
 
   constructor(
