@@ -17,7 +17,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadCorpora } from '../src/cli/common.ts';
 import { clipKey } from '../src/corpora/types.ts';
 import { parseChannel } from '../src/eval/channel.ts';
-import { computeMetrics } from '../src/eval/metrics.ts';
+import { computeMetrics, goldenSectionMin } from '../src/eval/metrics.ts';
 import { type SnrClip, snrClipProbs, snrNll } from '../src/eval/snr-temperature.ts';
 import { validationLogitsOnChannels } from '../src/eval/validation.ts';
 
@@ -107,16 +107,7 @@ const clipProbs = (clips: Dump['channels'][number]['clips'], k: number) =>
 const pooledNll = (k: number) =>
   dump.channels.reduce((s, c) => s + snrNll(asClips(c.clips), T0, rule(k)), 0) / dump.channels.length;
 // Golden-section search for k on [0, 0.2] per dB.
-let a = 0;
-let b = 0.2;
-const g = (Math.sqrt(5) - 1) / 2;
-for (let i = 0; i < 50; i++) {
-  const c = b - g * (b - a);
-  const d = a + g * (b - a);
-  if (pooledNll(c) < pooledNll(d)) b = d;
-  else a = c;
-}
-const k = (a + b) / 2;
+const k = goldenSectionMin(pooledNll, 0, 0.2, 50);
 console.log(
   `slope k = ${k.toFixed(5)} per dB (pooled NLL ${f4(pooledNll(0))} at k 0 -> ${f4(pooledNll(k))})\n`,
 );

@@ -171,11 +171,11 @@ const program = new Command()
       ...(config.earlyTemperature !== undefined
         ? { earlyTemperature: (config.earlyTemperature * after) / before }
         : {}),
-      // A rule fitted here replaces the package's; without --snr-temperature the package's is kept.
+      // A rule fitted here replaces the package's (none fitted: undefined, which JSON leaves out);
+      // without --snr-temperature the package's is kept.
       ...(snrFit ? { snrTemperature: snrFit.snrTemperature } : {}),
       calibration,
     };
-    if (copy.snrTemperature === undefined) delete copy.snrTemperature;
     await writeFile(join(out, 'config.json'), `${JSON.stringify(copy, null, 2)}\n`);
     const f = (x: { temperature: number; ece: number; nll: number }) =>
       `T ${x.temperature.toFixed(3)}: ECE ${x.ece.toFixed(3)}, NLL ${x.nll.toFixed(3)}`;

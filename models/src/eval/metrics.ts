@@ -304,27 +304,41 @@ export function fitTemperature(
     }
     return s;
   };
-  let a = Math.log(0.05);
-  let b = Math.log(20);
+  // Searched in log T, over 0.05-20.
+  return Math.exp(goldenSectionMin((logT) => nllAt(Math.exp(logT)), Math.log(0.05), Math.log(20), 60));
+}
+
+/**
+ * The minimiser of a unimodal `f` on [a, b] by golden-section search: the midpoint of the bracket
+ * left after `iterations` steps, one evaluation per step.
+ */
+export function goldenSectionMin(
+  f: (x: number) => number,
+  a0: number,
+  b0: number,
+  iterations: number,
+): number {
+  let a = a0;
+  let b = b0;
   const g = (Math.sqrt(5) - 1) / 2;
   let c = b - g * (b - a);
   let d = a + g * (b - a);
-  let fc = nllAt(Math.exp(c));
-  let fd = nllAt(Math.exp(d));
-  for (let i = 0; i < 60; i++) {
+  let fc = f(c);
+  let fd = f(d);
+  for (let i = 0; i < iterations; i++) {
     if (fc < fd) {
       b = d;
       d = c;
       fd = fc;
       c = b - g * (b - a);
-      fc = nllAt(Math.exp(c));
+      fc = f(c);
     } else {
       a = c;
       c = d;
       fc = fd;
       d = a + g * (b - a);
-      fd = nllAt(Math.exp(d));
+      fd = f(d);
     }
   }
-  return Math.exp((a + b) / 2);
+  return (a + b) / 2;
 }

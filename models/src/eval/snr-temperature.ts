@@ -7,7 +7,7 @@
  * is fixed. `npm run calibrate -- --snr-temperature` uses it on a user's own labelled audio.
  */
 import { type SnrTemperature, snrTemperatureFactor } from '@emostream/shared/model/postprocess';
-import { computeMetrics, softmax } from './metrics.ts';
+import { computeMetrics, goldenSectionMin, softmax } from './metrics.ts';
 
 export interface SnrClip {
   /** Each window's logits. */
@@ -48,29 +48,7 @@ export function fitSnrSlope(
   maxSlope = 0.3,
 ): { slopePerDb: number; nll: number } {
   const at = (slopePerDb: number) => snrNll(clips, temperature, { kneeDb, slopePerDb, maxFactor });
-  let a = 0;
-  let b = maxSlope;
-  const g = (Math.sqrt(5) - 1) / 2;
-  let c = b - g * (b - a);
-  let d = a + g * (b - a);
-  let fc = at(c);
-  let fd = at(d);
-  for (let i = 0; i < 40; i++) {
-    if (fc < fd) {
-      b = d;
-      d = c;
-      fd = fc;
-      c = b - g * (b - a);
-      fc = at(c);
-    } else {
-      a = c;
-      c = d;
-      fc = fd;
-      d = a + g * (b - a);
-      fd = at(d);
-    }
-  }
-  const slope = (a + b) / 2;
+  const slope = goldenSectionMin(at, 0, maxSlope, 40);
   // The search brackets an interior minimum; a flat or rising NLL ends at the edge, so compare with 0.
   const nll = at(slope);
   const none = at(0);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resampleOffline } from '../audio/resample.ts';
 import { hasData, loadClip, ravdessPath } from '../testing/corpus.ts';
-import { tone } from '../testing/signals.ts';
+import { tone, whiteNoise } from '../testing/signals.ts';
 import { BandDetector, watchBandDetectorOptions } from './band.ts';
 
 /** Feeds `x` in VAD frames; the band and where it was decided (samples), or undefined. */
@@ -12,15 +12,6 @@ function detect(x: Float32Array, chunk = 1536, d = new BandDetector()) {
     if (band !== undefined) return { band, at: Math.min(x.length, i + chunk), db: d.upperBandDb };
   }
   return undefined;
-}
-
-/** White noise, uniform in [-amp/2, amp/2] (a fixed Lehmer sequence). */
-function white(n: number, amp: number): Float32Array {
-  let seed = 1;
-  return Float32Array.from({ length: n }, () => {
-    seed = (seed * 16807) % 2147483647;
-    return amp * (seed / 2147483647 - 0.5);
-  });
 }
 
 const CLIPS = [
@@ -52,7 +43,7 @@ describe('BandDetector', () => {
     expect(detect(new Float32Array(16000 * 5))).toBeUndefined();
     expect(detect(tone(16000, 1000, 16000 * 5, 1e-4))).toBeUndefined();
     const d = new BandDetector();
-    const noise = white(16000 * 2, 0.1);
+    const noise = whiteNoise(16000 * 2, 0.1);
     expect(detect(noise, 1536, d)?.band).toBe('wideband');
     // Later audio changes nothing: the band is the stream's for good.
     expect(d.push(tone(16000, 1000, 16000 * 2))).toBeUndefined();
@@ -63,7 +54,7 @@ describe('BandDetector', () => {
     // Telephone-band bursts (a 700 Hz tone, two blocks each) with wideband hiss 31 dB down in the gaps between them,
     // as on a line whose noise is not band-limited. Counted, the hiss blocks would put the upper band
     // at about -35 dB (wideband); only the bursts count, and they carry nothing above 4 kHz.
-    const hiss = white(16000 * 6, 0.02);
+    const hiss = whiteNoise(16000 * 6, 0.02);
     const x = hiss.map((h, i) =>
       Math.floor(i / 1024) % 2 === 0 ? 0.3 * Math.sin((2 * Math.PI * 700 * i) / 16000) : h,
     );

@@ -1,17 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hasData, loadClip, ravdessPath } from '../testing/corpus.ts';
-import { tone } from '../testing/signals.ts';
+import { tone, whiteNoise } from '../testing/signals.ts';
 import { percentileInPlace, SnrEstimator } from './snr.ts';
-
-/** White noise, uniform in [-amp/2, amp/2] (a fixed Lehmer sequence). */
-function white(n: number, amp: number, seed = 1): Float32Array {
-  let s = seed;
-  return Float32Array.from({ length: n }, () => {
-    s = (s * 16807) % 2147483647;
-    return amp * (s / 2147483647 - 0.5);
-  });
-}
 
 /** Mean power of the 20 ms blocks within 30 dB of the loudest one: the speech's active level. */
 function activePower(x: Float32Array): number {
@@ -28,7 +19,7 @@ function activePower(x: Float32Array): number {
 
 /** `x` with white noise at `snrDb` under its active level. */
 function withNoise(x: Float32Array, snrDb: number): Float32Array {
-  const noise = white(x.length, 1, 7);
+  const noise = whiteNoise(x.length, 1, 7);
   const scale = Math.sqrt(activePower(x) / 10 ** (snrDb / 10) / (1 / 12));
   return x.map((v, i) => v + scale * noise[i]!);
 }
@@ -72,7 +63,7 @@ describe('SnrEstimator', () => {
   );
 
   it('takes the floor from the history, so a window of continuous sound after a pause reads high', () => {
-    const quiet = white(16000 * 2, 1e-4);
+    const quiet = whiteNoise(16000 * 2, 1e-4);
     const loud = tone(16000, 440, 16000 * 3, 0.5);
     const x = new Float32Array(quiet.length + loud.length);
     x.set(quiet);
@@ -105,18 +96,18 @@ describe('SnrEstimator', () => {
     const e = new SnrEstimator({ historyBlocks: 50 });
     // A quiet second, then noise: half a second in, the quiet blocks are the floor; two seconds later
     // they are out of the history (50 blocks: one second) and the noise is its own floor.
-    e.push(white(16000, 1e-4));
-    e.push(white(8000, 0.1, 3));
+    e.push(whiteNoise(16000, 1e-4));
+    e.push(whiteNoise(8000, 0.1, 3));
     expect(e.snrDb(16000, 24000)!).toBeGreaterThan(40);
-    e.push(white(32000, 0.1, 4));
+    e.push(whiteNoise(32000, 0.1, 4));
     expect(e.snrDb(40000, 56000)!).toBeLessThan(3);
   });
 
   it('does not depend on how the stream was chunked', () => {
     const x = new Float32Array(16000 * 4);
-    x.set(white(16000, 1e-3, 5));
+    x.set(whiteNoise(16000, 1e-3, 5));
     x.set(tone(16000, 300, 16000 * 2, 0.3), 16000);
-    x.set(white(16000, 0.01, 9), 16000 * 3);
+    x.set(whiteNoise(16000, 0.01, 9), 16000 * 3);
     const windows: Array<[number, number]> = [
       [16000, 48000],
       [8000, 40000],

@@ -56,3 +56,12 @@ export function fitTone(
   const b = (yc * ss - ys * sc) / det;
   return { amp: Math.hypot(a, b), phase: Math.atan2(b, a) };
 }
+
+/** White noise, uniform in [-amp/2, amp/2] (a Lehmer sequence from `seed`, so fixed per seed). */
+export function whiteNoise(n: number, amp: number, seed = 1): Float32Array {
+  let s = seed;
+  return Float32Array.from({ length: n }, () => {
+    s = (s * 16807) % 2147483647;
+    return amp * (s / 2147483647 - 0.5);
+  });
+}
