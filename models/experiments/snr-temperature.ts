@@ -14,6 +14,7 @@
  *   npx tsx models/experiments/snr-temperature.ts --fit /tmp/val.json
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { NOISY_SNR_DB } from '@emostream/shared/protocol/summary';
 import { loadCorpora } from '../src/cli/common.ts';
 import { clipKey } from '../src/corpora/types.ts';
 import { parseChannel } from '../src/eval/channel.ts';
@@ -83,13 +84,15 @@ const pct = (v: number[], p: number) => {
 };
 
 console.log(`${dump.dir}: T0 ${f4(T0)}; window SNR estimates (dB) per channel, validation speakers\n`);
-console.log('| channel | windows | no estimate | p1 | p5 | p25 | median | p75 | p95 |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log(
+  `| channel | windows | no estimate | p1 | p5 | p25 | median | p75 | p95 | under ${NOISY_SNR_DB} dB ("noisy line") |`,
+);
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const c of dump.channels) {
   const all = c.clips.flatMap((k) => k.snrDb);
   const v = all.filter((x) => Number.isFinite(x));
   console.log(
-    `| ${c.channel} | ${all.length} | ${all.length - v.length} | ${[1, 5, 25, 50, 75, 95].map((p) => f1(pct(v, p))).join(' | ')} |`,
+    `| ${c.channel} | ${all.length} | ${all.length - v.length} | ${[1, 5, 25, 50, 75, 95].map((p) => f1(pct(v, p))).join(' | ')} | ${((100 * v.filter((x) => x < NOISY_SNR_DB).length) / v.length).toFixed(1)}% |`,
   );
 }
 
