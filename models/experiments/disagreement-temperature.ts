@@ -122,7 +122,9 @@ const channels = CHANNELS.map((name) => {
     clips.push({ key, speaker: all[0]!.speaker, truth: all[0]!.truth, windows, d });
   }
   if (windowMismatch > 0 || dropped.some((x) => x > 0))
-    console.log(`${name}: ${windowMismatch} clips whose members' windows differ, dropped per member ${dropped}`);
+    console.log(
+      `${name}: ${windowMismatch} clips whose members' windows differ, dropped per member ${dropped}`,
+    );
   return { name, clips };
 });
 
