@@ -86,7 +86,11 @@ interface Clip {
   d: number[];
 }
 
-const entropy = (p: readonly number[]) => p.reduce((s, x) => (x > 0 ? s - x * Math.log(x) : s), 0);
+const entropy = (p: ArrayLike<number>) => {
+  let h = 0;
+  for (let j = 0; j < p.length; j++) if (p[j]! > 0) h -= p[j]! * Math.log(p[j]!);
+  return h;
+};
 
 /** The members' mutual information for one window: H(mean p_m) - mean H(p_m), p_m at temperature 1. */
 function mutualInformation(rows: readonly (readonly number[])[]): number {
