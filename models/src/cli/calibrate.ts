@@ -24,7 +24,7 @@ import { Command } from 'commander';
 import { officialSplit } from '../corpora/split.ts';
 import type { CorpusName } from '../corpora/types.ts';
 import { clipLogits } from '../eval/clip-logits.ts';
-import { computeMetrics, fitTemperature, softmax } from '../eval/metrics.ts';
+import { clipProbs, computeMetrics, fitClipTemperature } from '../eval/metrics.ts';
 import { fitSnrTemperature } from '../eval/snr-temperature.ts';
 import {
   collect,
@@ -117,10 +117,11 @@ const program = new Command()
     if (logits.length < 20)
       throw new Error(`only ${logits.length} usable clips: too few to fit a temperature (20 or more)`);
     const before = config.temperature;
-    const after = fitTemperature(logits, truth);
+    // Clip probabilities as evaluate computes them: the mean of the windows' probabilities.
+    const after = fitClipTemperature(windows, truth);
     const figures = (t: number) => {
       const m = computeMetrics(
-        logits.map((l) => softmax(l, t)),
+        windows.map((w) => clipProbs(w, t)),
         truth,
         config.classes,
       );

@@ -18,7 +18,7 @@ import { ENSEMBLE_COMBINES, type EnsembleCombine, parseModelConfig } from '@emos
 import { EARLY_MS_RANGE, isEarlyMs } from '@emostream/shared/protocol/messages';
 import { Command, Option } from 'commander';
 import { CHANNEL_HELP, channelName } from '../eval/channel.ts';
-import { fitTemperature } from '../eval/metrics.ts';
+import { fitClipTemperature, fitTemperature } from '../eval/metrics.ts';
 import { readTemperatureSource } from '../eval/temperature-source.ts';
 import {
   assertSameValidationSpeakers,
@@ -253,7 +253,8 @@ const program = new Command()
     );
     const fitOn = measured.filter((m) => calibrationChannels.some((c) => channelName(c) === m.channel));
     const pooled = pooledLogits(fitOn);
-    const temperature = opts.temperature ?? fitTemperature(pooled.logits, pooled.truth, pooled.weights);
+    // Fitted on the clip probabilities evaluate scores (the mean of the windows' probabilities).
+    const temperature = opts.temperature ?? fitClipTemperature(pooled.windows, pooled.truth, pooled.weights);
     const figures = figuresAt(measured[0]!.found, first.classes, temperature);
     config.temperature = temperature;
     // Early windows: their own temperature, fitted over the same channels (or the source's).

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../augment/rng.ts';
 import {
+  clipProbs,
   computeMetrics,
   expectedCalibrationError,
+  fitClipTemperature,
   fitTemperature,
   samplingUncertainty,
   softmax,
@@ -81,6 +83,71 @@ describe('temperature scaling', () => {
     expect(fitTemperature([...logits, [6, 0, 0]], [...truth, 1], [1, 1, 1, 1, 1, 3])).toBeGreaterThan(
       fitTemperature([...logits, [6, 0, 0]], [...truth, 1], [1, 1, 1, 1, 1, 1]),
     );
+  });
+});
+
+describe('clip temperature (the clip probabilities evaluate scores)', () => {
+  it("clipProbs is the mean of the windows' softmax at the temperature", () => {
+    const w = [
+      [2, 0, -1],
+      [-1, 3, 0],
+    ];
+    const a = softmax(w[0]!, 0.7);
+    const b = softmax(w[1]!, 0.7);
+    const p = clipProbs(w, 0.7);
+    for (let j = 0; j < 3; j++) expect(p[j]).toBeCloseTo((a[j]! + b[j]!) / 2, 15);
+    expect(Array.from(clipProbs([w[0]!], 0.7))).toEqual(Array.from(a));
+    expect(() => clipProbs([], 1)).toThrow(RangeError);
+  });
+
+  it('on one-window clips equals fitTemperature bit for bit', () => {
+    const logits = [
+      [3, 0, 0],
+      [0, 2, 1],
+      [1, 0, 4],
+      [2, 2, 0],
+      [0, 5, 1],
+    ];
+    const truth = [0, 2, 2, 1, 1];
+    const w = [1, 0.5, 1, 2, 1];
+    expect(
+      fitClipTemperature(
+        logits.map((l) => [l]),
+        truth,
+      ),
+    ).toBe(fitTemperature(logits, truth));
+    expect(
+      fitClipTemperature(
+        logits.map((l) => [l]),
+        truth,
+        w,
+      ),
+    ).toBe(fitTemperature(logits, truth, w));
+  });
+
+  it('minimises the NLL of the mean window probabilities, which a fit on mean logits does not', () => {
+    // Clips of three windows that disagree, labels drawn from the windows' mean probabilities at T 1.5.
+    const rng = new Rng('clip-temperature');
+    const clips: number[][][] = [];
+    const truth: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const c = Array.from({ length: 3 }, () => [0, 1, 2].map(() => rng.normal() * 4));
+      const p = clipProbs(c, 1.5);
+      const u = rng.next();
+      clips.push(c);
+      truth.push(u < p[0]! ? 0 : u < p[0]! + p[1]! ? 1 : 2);
+    }
+    const nll = (t: number) =>
+      clips.reduce((s, c, i) => s - Math.log(clipProbs(c, t)[truth[i]!]!), 0) / clips.length;
+    const t = fitClipTemperature(clips, truth);
+    expect(t).toBeGreaterThan(1.3);
+    expect(t).toBeLessThan(1.7);
+    expect(nll(t)).toBeLessThan(nll(t * 1.02));
+    expect(nll(t)).toBeLessThan(nll(t / 1.02));
+    const meanLogits = clips.map((c) => [0, 1, 2].map((j) => c.reduce((s, w) => s + w[j]!, 0) / c.length));
+    const tLogits = fitTemperature(meanLogits, truth);
+    expect(Math.abs(tLogits - t) / t).toBeGreaterThan(0.05);
+    expect(nll(t)).toBeLessThan(nll(tLogits));
   });
 });
 

@@ -286,6 +286,47 @@ export function softmax(logits: ArrayLike<number>, temperature = 1): Float64Arra
 }
 
 /**
+ * A clip's probabilities at a temperature as the server decides a clip (`analyzeSamples`, and so
+ * `evaluate` and the summaries): the mean of its windows' calibrated probabilities.
+ */
+export function clipProbs(windows: readonly ArrayLike<number>[], temperature: number): Float64Array {
+  if (windows.length === 0) throw new RangeError('clipProbs: a clip needs at least one window');
+  const out = new Float64Array(windows[0]!.length);
+  for (const w of windows) {
+    const p = calibratedProbs(w, temperature);
+    for (let j = 0; j < out.length; j++) out[j]! += p[j]! / windows.length;
+  }
+  return out;
+}
+
+/**
+ * {@link fitTemperature} for clips of several windows: the T minimising the (weighted) NLL of the clip
+ * probabilities the server computes ({@link clipProbs}), which is what `evaluate` scores. A fit on each
+ * clip's mean window logits instead optimises another quantity (they agree on one-window clips only;
+ * session 17 in `models/experiments/README.md`). On one-window clips this equals `fitTemperature`.
+ */
+export function fitClipTemperature(
+  clips: readonly (readonly ArrayLike<number>[])[],
+  truth: readonly number[],
+  weights?: readonly number[],
+): number {
+  const nllAt = (t: number) => {
+    let s = 0;
+    for (let i = 0; i < clips.length; i++) {
+      const nll = Math.log(Math.max(clipProbs(clips[i]!, t)[truth[i]!]!, 1e-12));
+      s -= weights === undefined ? nll : weights[i]! * nll;
+    }
+    return s;
+  };
+  return searchTemperature(nllAt);
+}
+
+/** The T in 0.05-20 minimising `nllAt`, by golden-section search on log T. */
+function searchTemperature(nllAt: (t: number) => number): number {
+  return Math.exp(goldenSectionMin((logT) => nllAt(Math.exp(logT)), Math.log(0.05), Math.log(20), 60));
+}
+
+/**
  * Temperature scaling (Guo et al. 2017): the single T > 0 minimising the negative log-likelihood of
  * the validation labels, found by golden-section search on log T. `weights` (one per clip) weigh each
  * clip's term, e.g. 1/N for each of N draws of a random channel, so that drawing more often measures
@@ -304,8 +345,7 @@ export function fitTemperature(
     }
     return s;
   };
-  // Searched in log T, over 0.05-20.
-  return Math.exp(goldenSectionMin((logT) => nllAt(Math.exp(logT)), Math.log(0.05), Math.log(20), 60));
+  return searchTemperature(nllAt);
 }
 
 /**

@@ -9,7 +9,7 @@ import { type LoadedCorpora, splitOptionsFromFlags } from '../cli/common.ts';
 import { officialSplit } from '../corpora/split.ts';
 import { type Channel, channelName, isRandomChannel, parseChannel } from './channel.ts';
 import { type ClipLogits, clipLogits } from './clip-logits.ts';
-import { computeMetrics, softmax } from './metrics.ts';
+import { clipProbs, computeMetrics } from './metrics.ts';
 
 type SpeakerFlags = { valSpeakers?: string[]; testSpeakers?: string[] };
 
@@ -110,18 +110,29 @@ function concatClipLogits(parts: readonly ClipLogits[]): ClipLogits {
 }
 
 /**
+ * Clips as a temperature is fitted and scored on them: each clip's window logits (`windows`), or, for
+ * one-window sets such as early windows, each row of `logits` as a clip of one window.
+ */
+export type ClipSet = Pick<ClipLogits, 'logits' | 'truth'> & { windows?: ClipLogits['windows'] };
+
+/** Each clip's windows' logits (a set without `windows` has one window per clip). */
+function clipWindows(found: ClipSet): number[][][] {
+  return found.windows ?? found.logits.map((l) => [l]);
+}
+
+/**
  * Clip logits of several channels as one set (what a temperature over channels is fitted on), each
  * clip weighted 1 / the draws of its channel, so every channel counts as much however often it was drawn.
  */
-export function pooledLogits(
-  sets: ReadonlyArray<{ found: Pick<ClipLogits, 'logits' | 'truth'>; draws?: number }>,
-): {
+export function pooledLogits(sets: ReadonlyArray<{ found: ClipSet; draws?: number }>): {
   logits: number[][];
+  windows: number[][][];
   truth: number[];
   weights: number[];
 } {
   return {
     logits: sets.flatMap((s) => s.found.logits),
+    windows: sets.flatMap((s) => clipWindows(s.found)),
     truth: sets.flatMap((s) => s.found.truth),
     weights: sets.flatMap((s) => s.found.logits.map(() => 1 / (s.draws ?? 1))),
   };
@@ -148,14 +159,17 @@ export function parseChannelList(text: string): Channel[] {
   return channels.sort((a, b) => Number(b.kind === 'clean') - Number(a.kind === 'clean'));
 }
 
-/** UA, WA, macro-F1 and ECE of clip logits at a temperature (the figures a package records). */
+/**
+ * UA, WA, macro-F1 and ECE at a temperature (the figures a package records), each clip's probabilities
+ * the mean of its windows' as `evaluate` computes them.
+ */
 export function figuresAt(
-  found: Pick<ClipLogits, 'logits' | 'truth'>,
+  found: ClipSet,
   classes: readonly string[],
   temperature: number,
 ): { ua: number; wa: number; macroF1: number; ece: number } {
   const m = computeMetrics(
-    found.logits.map((l) => softmax(l, temperature)),
+    clipWindows(found).map((w) => clipProbs(w, temperature)),
     found.truth,
     classes,
   );
