@@ -96,10 +96,26 @@ describe('a temperature over pooled channels', () => {
         [0, 2],
         [3, 1],
       ],
+      // Sets without their windows (early windows) have one window per clip.
+      windows: [[[1, 0]], [[0, 2]], [[3, 1]]],
       truth: [0, 1, 0],
       weights: [1, 1, 1],
     });
     // A channel drawn twice per clip weighs each draw half, so it counts as much as one draw.
     expect(pooledLogits([a, { ...b, draws: 2 }]).weights).toEqual([1, 0.5, 0.5]);
+    // Clips of several windows keep them, clip by clip, for the fit on their mean probabilities.
+    const c = {
+      found: {
+        logits: [[1, 1]],
+        windows: [
+          [
+            [2, 0],
+            [0, 2],
+          ],
+        ],
+        truth: [1],
+      },
+    };
+    expect(pooledLogits([a, c]).windows).toEqual([[[1, 0]], c.found.windows[0]]);
   });
 });
