@@ -96,6 +96,8 @@ export interface BandDecision {
   atSample: number;
   /** Upper band (4.3-7.6 kHz) relative to the speech band (0.3-3.4 kHz) over the loud blocks, dB. */
   upperBandDb: number;
+  /** Sample-parity ratio over the loud blocks, dB: far below 0 when the audio was upsampled without a filter. */
+  upsampledDb: number;
 }
 
 export interface AnalyzerOutput {
@@ -214,7 +216,12 @@ export class StreamAnalyzer {
       this.recentFrames.push(kept);
       return undefined;
     }
-    const decision = { bandwidth: band, atSample: this.samples, upperBandDb: b.detector.upperBandDb };
+    const decision = {
+      bandwidth: band,
+      atSample: this.samples,
+      upperBandDb: b.detector.upperBandDb,
+      upsampledDb: b.detector.upsampledDb,
+    };
     if (band === 'wideband') {
       // Keep listening for telephone audio that starts later; only the first decision is reported.
       this.bandSwitch = b.watch ? { ...b, detector: b.watch() } : undefined;

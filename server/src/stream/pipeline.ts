@@ -179,6 +179,7 @@ export class StreamPipeline {
           bandwidth: i.decision.bandwidth,
           detectedMs: this.ms(i.decision.atSample),
           upperBandDb: Math.round(i.decision.upperBandDb * 10) / 10,
+          upsampledDb: Math.round(i.decision.upsampledDb * 10) / 10,
           emittedAt: now,
         });
         return;

@@ -396,7 +396,12 @@ export class StreamSession {
       r.info = { ...r.info, bandwidth: e.bandwidth };
       ctx.metrics.bandDetected.inc({ bandwidth: e.bandwidth });
       ctx.log.info(
-        { streamId: e.streamId, bandwidth: e.bandwidth, upperBandDb: e.upperBandDb },
+        {
+          streamId: e.streamId,
+          bandwidth: e.bandwidth,
+          upperBandDb: e.upperBandDb,
+          upsampledDb: e.upsampledDb,
+        },
         'band detected',
       );
     }

@@ -14,6 +14,16 @@ function detect(x: Float32Array, chunk = 1536, d = new BandDetector()) {
   return undefined;
 }
 
+/** 8 kHz to 16 kHz by linear interpolation (a cheap gateway's upsampler). */
+function linearUp(y: Float32Array): Float32Array {
+  const out = new Float32Array(2 * y.length);
+  for (let i = 0; i < y.length; i++) {
+    out[2 * i] = y[i]!;
+    out[2 * i + 1] = 0.5 * (y[i]! + (y[i + 1] ?? 0));
+  }
+  return out;
+}
+
 const CLIPS = [
   ravdessPath(1, '03-01-05-02-01-01-01'),
   ravdessPath(20, '03-01-04-01-02-02-20'),
@@ -86,6 +96,57 @@ describe('BandDetector', () => {
     // 0.05 x sin(2.7 n) sits at 6.9 kHz, 12 dB under the 760 Hz tone: wideband.
     expect(whole.band).toBe('wideband');
   });
+
+  it('finds audio upsampled without a filter by its sample parity, at either phase', () => {
+    // White noise at 8 kHz, brought to 16 kHz by linear interpolation or by repeating each sample: its
+    // images fill the upper band (the band test alone says wideband), but one sample parity is exact.
+    const y = whiteNoise(8000 * 2, 0.1);
+    const linear = linearUp(y);
+    const repeated = Float32Array.from({ length: 2 * y.length }, (_, i) => y[i >> 1]!);
+    for (const [name, x] of [
+      ['linear', linear],
+      ['repeated', repeated],
+      ['linear, odd phase', linear.subarray(1)],
+      ['repeated, odd phase', repeated.subarray(1)],
+    ] as const) {
+      const d = new BandDetector();
+      expect(detect(x, 1536, d)?.band, name).toBe('narrowband');
+      expect(d.upperBandDb, name).toBeGreaterThan(-50);
+      expect(d.upsampledDb, name).toBeLessThan(-100);
+    }
+    // White noise recorded at 16 kHz has no parity.
+    const d = new BandDetector();
+    expect(detect(whiteNoise(16000 * 2, 0.1), 1536, d)?.band).toBe('wideband');
+    expect(Math.abs(d.upsampledDb)).toBeLessThan(1);
+    // The test can be switched off.
+    expect(detect(linear, 1536, new BandDetector({ upsampledBelowDb: Number.NEGATIVE_INFINITY }))?.band).toBe(
+      'wideband',
+    );
+  });
+
+  it.runIf(hasData)(
+    'finds a linearly upsampled call in real speech, also in 16-bit samples at a quiet level',
+    async () => {
+      for (const path of CLIPS) {
+        const x = await loadClip(path);
+        const wide = new BandDetector();
+        detect(x, 1536, wide);
+        expect(wide.upsampledDb, path).toBeGreaterThan(-6);
+        const call = linearUp(await resampleOffline(x, 16000, 8000));
+        const d = new BandDetector();
+        expect(detect(call, 1536, d)?.band, path).toBe('narrowband');
+        expect(d.upperBandDb, path).toBeGreaterThan(-50);
+        // 16-bit rounding leaves half a step at the interpolated samples: still far under -30.
+        let p = 0;
+        for (const v of call) p += v * v;
+        const g = 0.01 / Math.sqrt(p / call.length);
+        const quiet = call.map((v) => Math.round(v * g * 32768) / 32768);
+        const q = new BandDetector();
+        expect(detect(quiet, 1536, q)?.band, path).toBe('narrowband');
+        expect(q.upsampledDb, path).toBeLessThan(-35);
+      }
+    },
+  );
 
   it('rejects options that leave a band empty or a stride that is not a whole count', () => {
     expect(() => new BandDetector({ upperBandHz: [5000, 4000] })).toThrow(TypeError);

@@ -141,6 +141,7 @@ export const exampleBandwidth: BandwidthEvent = {
   bandwidth: 'narrowband',
   detectedMs: 1728,
   upperBandDb: -114.3,
+  upsampledDb: -0.2,
   emittedAt: t0 + 1790,
 };
 

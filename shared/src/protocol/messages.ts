@@ -325,6 +325,13 @@ export interface BandwidthEvent {
    * the floor set by 16-bit rounding noise).
    */
   upperBandDb: number;
+  /**
+   * How far one sample parity's second (or first) differences fall under the other's over the same
+   * audio, in dB: about 0 for recorded or properly resampled audio (-5 at worst); narrowband below -15,
+   * as when a gateway upsampled 8 kHz audio by linear interpolation (-30 to -150) or by repeating
+   * samples (under -270), whose images above 4 kHz the band test would take for speech.
+   */
+  upsampledDb: number;
   emittedAt: number;
 }
 

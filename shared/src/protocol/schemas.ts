@@ -294,6 +294,10 @@ export const bandwidthEventSchema = z
       .meta({ description: 'The band found; narrowband switches the VAD to its 8 kHz mode.' }),
     detectedMs: streamTimeMs('When the band was decided.'),
     upperBandDb: z.number().meta({ description: '4.3-7.6 kHz energy relative to 0.3-3.4 kHz, dB.' }),
+    upsampledDb: z.number().meta({
+      description:
+        'Sample-parity ratio of the differences, dB: about 0 for recorded audio; narrowband below -15 (8 kHz audio upsampled without a filter).',
+    }),
     emittedAt: wallClock('When the event was sent.'),
   })
   .meta({ id: 'BandwidthEvent', description: 'The band found from the audio (bandwidth detection).' });

@@ -408,6 +408,12 @@ describe.runIf(hasData)('streaming server end to end', () => {
     });
     // Not told: the 16 kHz stream starts wideband, finds the line's band from its audio and switches.
     const detected = await run('phone-16k-auto', line, { chunkMs: 20 });
+    // The same call through a gateway that upsampled it to 16 kHz by linear interpolation: its images
+    // above 4 kHz pass the band test for speech; the samples themselves give the upsampling away.
+    const linear = Float32Array.from({ length: 2 * x8.length }, (_, i) =>
+      i % 2 === 0 ? x8[i / 2]! : 0.5 * (x8[(i - 1) / 2]! + (x8[(i + 1) / 2] ?? 0)),
+    );
+    const upsampled = await run('phone-16k-linear', linear, { chunkMs: 20 });
     const segments = (r: StreamRun) =>
       ofType(r, 'speech').filter((s): s is Extract<SpeechEvent, { event: 'end' }> => s.event === 'end');
     expect((wide.events[0] as ReadyEvent).options.bandwidth).toBe('wideband');
@@ -424,6 +430,13 @@ describe.runIf(hasData)('streaming server end to end', () => {
     expect(more).toEqual([]);
     expect(band).toMatchObject({ bandwidth: 'narrowband', streamId: ready(detected).streamId });
     expect(band!.upperBandDb).toBeLessThan(-50);
+    expect(Math.abs(band!.upsampledDb)).toBeLessThan(3);
+    const [imaged, ...moreImaged] = ofType(upsampled, 'bandwidth');
+    expect(moreImaged).toEqual([]);
+    expect(imaged).toMatchObject({ bandwidth: 'narrowband' });
+    expect(imaged!.upperBandDb).toBeGreaterThan(-50);
+    expect(imaged!.upsampledDb).toBeLessThan(-30);
+    expect(segments(upsampled)).toHaveLength(3);
     // Decided within the first utterance, about half a second of sound after it began.
     const first = segments(detected)[0]!;
     expect(band!.detectedMs).toBeGreaterThan(first.startMs);
