@@ -13,6 +13,7 @@
 import { BandDetector, defaultBandDetectorOptions } from '@emostream/shared/analysis/band';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
 import { resampleOffline } from '@emostream/shared/audio/resample';
+import { linearUpsample2x as linearUp } from '@emostream/shared/testing/signals';
 import { Command } from 'commander';
 import { loadCorpora } from '../src/cli/common.ts';
 import { officialSplit } from '../src/corpora/split.ts';
@@ -101,16 +102,6 @@ function atDbfs(x: Float32Array, dbfs: number): Float32Array {
 /** Rounded to 16-bit PCM and back. */
 function pcm16(x: Float32Array): Float32Array {
   return x.map((v) => Math.max(-32768, Math.min(32767, Math.round(v * 32768))) / 32768);
-}
-
-/** 8 kHz to 16 kHz by linear interpolation (a cheap gateway's upsampler). */
-function linearUp(y: Float32Array): Float32Array {
-  const out = new Float32Array(2 * y.length);
-  for (let i = 0; i < y.length; i++) {
-    out[2 * i] = y[i]!;
-    out[2 * i + 1] = 0.5 * (y[i]! + (y[i + 1] ?? 0));
-  }
-  return out;
 }
 
 const corpora = await loadCorpora(['../shared/data/ravdess', '../shared/data/emodb'], []);

@@ -11,6 +11,7 @@
 import { SileroVad } from '@emostream/server/vad/silero';
 import { NARROWBAND_POSITIVE_THRESHOLD } from '@emostream/shared/analysis/vad';
 import { decodeAudioFile } from '@emostream/shared/audio/decode';
+import { linearUpsample2x } from '@emostream/shared/testing/signals';
 import { loadCorpora } from '../src/cli/common.ts';
 import { officialSplit } from '../src/corpora/split.ts';
 import { clipKey } from '../src/corpora/types.ts';
@@ -21,16 +22,8 @@ import { type Seg, seconds, segments } from './vad-modes.ts';
  * 16 kHz telephone audio (band-limited under 4 kHz, so every other sample is its 8 kHz form) brought
  * back to 16 kHz by linear interpolation between the 8 kHz samples.
  */
-function linearUpsampled(x: Float32Array): Float32Array {
-  const y = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i += 2) {
-    const a = x[i]!;
-    const b = i + 2 < x.length ? x[i + 2]! : a;
-    y[i] = a;
-    if (i + 1 < x.length) y[i + 1] = (a + b) / 2;
-  }
-  return y;
-}
+const linearUpsampled = (x: Float32Array): Float32Array =>
+  linearUpsample2x(x.filter((_, i) => i % 2 === 0)).subarray(0, x.length);
 
 const vad = await SileroVad.load();
 const corpora = await loadCorpora(['../shared/data/ravdess', '../shared/data/emodb'], []);

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { resampleOffline } from '../audio/resample.ts';
 import { hasData, loadClip, ravdessPath } from '../testing/corpus.ts';
-import { tone, whiteNoise } from '../testing/signals.ts';
+import { linearUpsample2x as linearUp, tone, whiteNoise } from '../testing/signals.ts';
 import { BandDetector, watchBandDetectorOptions } from './band.ts';
 
 /** Feeds `x` in VAD frames; the band and where it was decided (samples), or undefined. */
@@ -12,16 +12,6 @@ function detect(x: Float32Array, chunk = 1536, d = new BandDetector()) {
     if (band !== undefined) return { band, at: Math.min(x.length, i + chunk), db: d.upperBandDb };
   }
   return undefined;
-}
-
-/** 8 kHz to 16 kHz by linear interpolation (a cheap gateway's upsampler). */
-function linearUp(y: Float32Array): Float32Array {
-  const out = new Float32Array(2 * y.length);
-  for (let i = 0; i < y.length; i++) {
-    out[2 * i] = y[i]!;
-    out[2 * i + 1] = 0.5 * (y[i]! + (y[i + 1] ?? 0));
-  }
-  return out;
 }
 
 const CLIPS = [

@@ -65,3 +65,16 @@ export function whiteNoise(n: number, amp: number, seed = 1): Float32Array {
     return amp * (s / 2147483647 - 0.5);
   });
 }
+
+/**
+ * 8 kHz to 16 kHz the way a cheap gateway does it, without a filter: each sample, then the mean of it
+ * and the next (linear interpolation; the last sample is followed by 0).
+ */
+export function linearUpsample2x(y: Float32Array): Float32Array {
+  const out = new Float32Array(2 * y.length);
+  for (let i = 0; i < y.length; i++) {
+    out[2 * i] = y[i]!;
+    out[2 * i + 1] = 0.5 * (y[i]! + (y[i + 1] ?? 0));
+  }
+  return out;
+}

