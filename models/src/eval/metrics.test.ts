@@ -10,6 +10,18 @@ import {
   softmax,
 } from './metrics.ts';
 
+/** Five clips' logits over three classes and their labels (shared by the temperature tests). */
+const FIVE_CLIPS = {
+  logits: [
+    [3, 0, 0],
+    [0, 2, 1],
+    [1, 0, 4],
+    [2, 2, 0],
+    [0, 5, 1],
+  ],
+  truth: [0, 2, 2, 1, 1],
+};
+
 describe('computeMetrics', () => {
   const classes = ['a', 'b', 'c'];
   it('computes UA, WA, macro-F1 and the confusion matrix by hand-checked example', () => {
@@ -64,14 +76,7 @@ describe('temperature scaling', () => {
   });
 
   it('weighs clips: two copies at 1/2 fit as one copy, weight 1 changes nothing', () => {
-    const logits = [
-      [3, 0, 0],
-      [0, 2, 1],
-      [1, 0, 4],
-      [2, 2, 0],
-      [0, 5, 1],
-    ];
-    const truth = [0, 2, 2, 1, 1];
+    const { logits, truth } = FIVE_CLIPS;
     const t = fitTemperature(logits, truth);
     expect(fitTemperature(logits, truth, [1, 1, 1, 1, 1])).toBe(t);
     expect(fitTemperature([...logits, ...logits], [...truth, ...truth], new Array(10).fill(0.5))).toBeCloseTo(
@@ -101,14 +106,7 @@ describe('clip temperature (the clip probabilities evaluate scores)', () => {
   });
 
   it('on one-window clips equals fitTemperature bit for bit', () => {
-    const logits = [
-      [3, 0, 0],
-      [0, 2, 1],
-      [1, 0, 4],
-      [2, 2, 0],
-      [0, 5, 1],
-    ];
-    const truth = [0, 2, 2, 1, 1];
+    const { logits, truth } = FIVE_CLIPS;
     const w = [1, 0.5, 1, 2, 1];
     expect(
       fitClipTemperature(

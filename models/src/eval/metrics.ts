@@ -318,11 +318,7 @@ export function fitClipTemperature(
     }
     return s;
   };
-  return searchTemperature(nllAt);
-}
-
-/** The T in 0.05-20 minimising `nllAt`, by golden-section search on log T. */
-function searchTemperature(nllAt: (t: number) => number): number {
+  // Searched in log T, over 0.05-20.
   return Math.exp(goldenSectionMin((logT) => nllAt(Math.exp(logT)), Math.log(0.05), Math.log(20), 60));
 }
 
@@ -337,15 +333,12 @@ export function fitTemperature(
   truth: readonly number[],
   weights?: readonly number[],
 ): number {
-  const nllAt = (t: number) => {
-    let s = 0;
-    for (let i = 0; i < logits.length; i++) {
-      const nll = Math.log(Math.max(softmax(logits[i]!, t)[truth[i]!]!, 1e-12));
-      s -= weights === undefined ? nll : weights[i]! * nll;
-    }
-    return s;
-  };
-  return searchTemperature(nllAt);
+  // Each logit row is a clip of one window (the same probabilities, bit for bit).
+  return fitClipTemperature(
+    logits.map((l) => [l]),
+    truth,
+    weights,
+  );
 }
 
 /**
