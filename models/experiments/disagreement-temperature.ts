@@ -18,7 +18,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadCorpora } from '../src/cli/common.ts';
 import { clipKey } from '../src/corpora/types.ts';
 import { parseChannel } from '../src/eval/channel.ts';
-import { computeMetrics, goldenSectionMin, softmax } from '../src/eval/metrics.ts';
+import {
+  computeMetrics,
+  fitClipTemperature,
+  fitTemperature,
+  goldenSectionMin,
+  softmax,
+} from '../src/eval/metrics.ts';
 import { validationLogitsOnChannels } from '../src/eval/validation.ts';
 
 const CHANNELS = ['clean', 'peak', 'phone', 'noise:20', 'noise:10'];
@@ -177,6 +183,22 @@ for (const c of channels) {
   );
   console.log(
     `| ${c.name} | ${c.clips.length} | ${d.length} | ${f3(quant(d, 0.1))} | ${f3(quant(d, 0.5))} | ${f3(quant(d, 0.9))} | ${f3(m.ua)} |`,
+  );
+}
+
+// S17-2: on these windows, the temperature fitted on clip mean logits (the old fit) and on the mean
+// of the windows' probabilities (what evaluate scores), every clip of every channel pooled.
+{
+  const clips = channels.flatMap((c) => c.clips);
+  const meanLogits = clips.map((c) =>
+    c.windows[0]!.map((_, j) => c.windows.reduce((s, w) => s + w[j]!, 0) / c.windows.length),
+  );
+  const truth = clips.map((c) => c.truth);
+  console.log(
+    `\nS17-2, all clips pooled (${clips.length}, ${clips.filter((c) => c.windows.length > 1).length} of several windows): T fitted on clip mean logits ${fitTemperature(meanLogits, truth)}, on the mean of the windows' probabilities ${fitClipTemperature(
+      clips.map((c) => c.windows),
+      truth,
+    )}`,
   );
 }
 
